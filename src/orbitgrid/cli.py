@@ -1,0 +1,218 @@
+"""The command line: `orbitgrid run | validate | show | policies`.
+
+Bad input of any kind ends with one line `FILE:LINE: field.path: message` on stderr and
+exit code 2, never a traceback. Progress and logs go to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orbitgrid.errors import EXIT_USER_ERROR, InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="orbitgrid: plan, simulate and schedule AI compute on Earth and in orbit.",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+SUMMARY_FORMATS = {
+    "allocation_utilization": "{:.2%}",
+    "effective_utilization": "{:.2%}",
+}
+
+
+def _fail(exc: InputError, all_lines: bool = False) -> None:
+    lines = exc.all_lines() if all_lines else [exc.first_line()]
+    for line in lines:
+        print(line, file=sys.stderr)
+    raise typer.Exit(EXIT_USER_ERROR)
+
+
+def _fmt(key: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if key in SUMMARY_FORMATS and isinstance(value, float):
+        return SUMMARY_FORMATS[key].format(value)
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_summary(summary: dict[str, object], console: Console) -> None:
+    table = Table(title="run summary", show_header=False, box=None, pad_edge=False)
+    table.add_column("key", style="bold")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, _fmt(key, value))
+    console.print(table)
+
+
+class _LazyProgress:
+    """A progress bar that appears only once a run has taken more than a second."""
+
+    def __init__(self, horizon_h: float):
+        self.horizon_h = horizon_h
+        self.started = time.monotonic()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __call__(self, sim_s: float, end_s: float, events: int) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.bar is None:
+            if elapsed < 1.0:
+                return
+            self.bar = Progress(
+                TextColumn("[bold]simulating"),
+                BarColumn(),
+                TextColumn("{task.fields[sim]}"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("sim", total=max(end_s, 1.0), sim="", rate="")
+        self.bar.update(
+            self.task,
+            completed=min(sim_s, end_s),
+            total=max(end_s, 1.0),
+            sim=f"{sim_s / 3600:,.1f} / {end_s / 3600:,.1f} h simulated",
+            rate=f"{events / max(elapsed, 1e-9):,.0f} events/s",
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="scenario YAML file")) -> None:
+    """Check a scenario file without running it; list every problem, one per line."""
+    from orbitgrid.scenario import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+    except InputError as exc:
+        _fail(exc, all_lines=True)
+    sc = loaded.scenario
+    gpus = sum(p.count for s in sc.sites for p in s.pools)
+    err.print(f"{scenario}: ok: {sc.name!r}, {len(sc.sites)} site(s), {gpus:,} GPUs, policy {sc.policy.name}")
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="random seed (default: the scenario's)"),
+    out_dir: Path = typer.Option(Path("runs"), "--out", help="folder that receives the run folder"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object on stdout"),
+    report: bool = typer.Option(True, "--report/--no-report", help="write report.html"),
+) -> None:
+    """Run a scenario and write its run folder (results.duckdb, scenario.yaml, report.html)."""
+    from orbitgrid.engine import simulate
+    from orbitgrid.results.store import new_run_name, write_run
+    from orbitgrid.scenario import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+    except InputError as exc:
+        _fail(exc)
+    sc = loaded.scenario
+    seed_used = sc.simulation.seed if seed is None else seed
+    progress = _LazyProgress(sc.simulation.duration_h)
+    wall0 = time.perf_counter()
+    try:
+        result = simulate(loaded, seed_used, progress)
+    except InputError as exc:
+        progress.close()
+        _fail(exc)
+    finally:
+        progress.close()
+    wall_s = time.perf_counter() - wall0
+    if result.dropped_late_jobs:
+        err.print(f"note: {result.dropped_late_jobs:,} job(s) arrive after the horizon and were not submitted")
+    try:
+        run_dir = write_run(
+            out_dir,
+            new_run_name(sc.name, seed_used),
+            result.tables,
+            result.summary,
+            loaded.text,
+            {"scenario_file": str(scenario), "seed": seed_used, "simulate_wall_s": round(wall_s, 3)},
+            write_report=report,
+        )
+    except OSError as exc:
+        print(f"{out_dir}: cannot write the run folder: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    summary = {"run_dir": str(run_dir), **result.summary}
+    events = int(result.summary["events"])
+    err.print(f"simulated {events:,} events in {wall_s:.2f} s ({events / max(wall_s, 1e-9):,.0f} events/s)")
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
+    else:
+        print_summary(summary, out)
+        if report:
+            out.print(f"report: {run_dir / 'report.html'}")
+
+
+def _jsonable(summary: dict[str, object]) -> dict[str, object]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
+
+
+@app.command()
+def show(
+    run_dir: Path = typer.Argument(..., help="a run folder written by `orbitgrid run`"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object"),
+) -> None:
+    """Print the summary of a finished run, read from its results store."""
+    from orbitgrid.results.store import read_summary
+
+    try:
+        summary = read_summary(run_dir)
+    except InputError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
+    else:
+        print_summary(summary, out)
+
+
+@app.command()
+def policies() -> None:
+    """List the scheduling policies a scenario can name."""
+    from orbitgrid.policies import registry
+
+    for name in registry.names():
+        cls = registry.get_policy(name)
+        doc = (sys.modules[cls.__module__].__doc__ or "").strip().splitlines()[0]
+        out.print(f"[bold]{name}[/bold]  {doc}")
+
+
+def main() -> None:
+    """Console entry point. Internal errors print one line unless ORBITGRID_DEBUG is set."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted: no run folder was written", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so briefly, keep the trace on request
+        if os.environ.get("ORBITGRID_DEBUG"):
+            raise
+        print(f"orbitgrid: internal error: {type(exc).__name__}: {exc} (set ORBITGRID_DEBUG=1 for the traceback)", file=sys.stderr)
+        sys.exit(1)

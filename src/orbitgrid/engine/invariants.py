@@ -1,0 +1,96 @@
+"""Checks the engine runs on itself after every run. A broken one is a bug, never bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orbitgrid.engine.state import COMPLETED, FAILED, QUEUED, RUNNING
+
+REL_TOL = 1e-9
+
+
+class InvariantError(AssertionError):
+    """The simulation contradicted itself; the run is discarded."""
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
+
+
+def check_invariants(
+    state_codes: np.ndarray,
+    fail_reasons: dict[int, str],
+    log: dict[str, np.ndarray],
+    job_allocated_gpu_s: np.ndarray,
+    step_allocated_gpu_s: np.ndarray,
+    work_ref_gpu_s: np.ndarray,
+    work_done_s: np.ndarray,
+    n_pools: int,
+    edges_s: np.ndarray,
+    capacity: np.ndarray,
+) -> None:
+    """Raise InvariantError naming the first broken rule:
+
+    1. every job is completed, failed with a reason, running or queued;
+    2. GPU-hours from the allocation log equal those the jobs accumulated, and those
+       summed over the time series;
+    3. completed jobs did all their work, others no more than theirs;
+    4. no pool ever had more GPUs allocated than its capacity at that instant.
+    """
+    known = np.isin(state_codes, (COMPLETED, FAILED, RUNNING, QUEUED))
+    if not known.all():
+        raise InvariantError(f"job {int(np.flatnonzero(~known)[0])} ended the run in no known state")
+    failed = np.flatnonzero(state_codes == FAILED)
+    missing = [int(j) for j in failed if not fail_reasons.get(int(j))]
+    if missing:
+        raise InvariantError(f"job {missing[0]} failed without a reason")
+
+    log_gpu_s = float(np.sum(log["gpus"] * (log["end_s"] - log["start_s"])))
+    jobs_gpu_s = float(job_allocated_gpu_s.sum())
+    steps_gpu_s = float(step_allocated_gpu_s.sum())
+    if not (_close(log_gpu_s, jobs_gpu_s) and _close(log_gpu_s, steps_gpu_s)):
+        raise InvariantError(
+            f"GPU-hours disagree: log {log_gpu_s / 3600:.6f}, jobs {jobs_gpu_s / 3600:.6f}, "
+            f"time series {steps_gpu_s / 3600:.6f}"
+        )
+    if (log["end_s"] < log["start_s"]).any():
+        raise InvariantError("an allocation ends before it starts")
+
+    done = state_codes == COMPLETED
+    short = done & ~np.isclose(work_done_s, work_ref_gpu_s, rtol=1e-9, atol=1e-6)
+    if short.any():
+        raise InvariantError(f"job {int(np.flatnonzero(short)[0])} completed without doing all its work")
+    over = work_done_s > work_ref_gpu_s * (1 + 1e-9) + 1e-6
+    if over.any():
+        raise InvariantError(f"job {int(np.flatnonzero(over)[0])} did more work than it had")
+
+    _check_never_over_allocated(log, n_pools, edges_s, capacity)
+
+
+def _check_never_over_allocated(log: dict[str, np.ndarray], n_pools: int, edges_s: np.ndarray, capacity: np.ndarray) -> None:
+    """Replay every allocation start and end per pool and compare the level with the
+    capacity of the tick step it falls in (ends first at equal times)."""
+    if log["pool"].size == 0:
+        return
+    pool = np.concatenate([log["pool"], log["pool"]])
+    t = np.concatenate([log["start_s"], log["end_s"]])
+    d = np.concatenate([log["gpus"], -log["gpus"]])
+    order = np.lexsort((d, t, pool))
+    pool, t, d = pool[order], t[order], d[order]
+    level = np.cumsum(d)
+    # restart the running sum at each pool's first event
+    first = np.flatnonzero(np.r_[True, pool[1:] != pool[:-1]])
+    offsets = np.repeat(level[first] - d[first], np.diff(np.r_[first, pool.size]))
+    level = level - offsets
+    k = np.clip(np.searchsorted(edges_s, t, side="right") - 1, 0, capacity.shape[0] - 1)
+    # judge each pool's level once all changes at an instant have applied
+    settled = np.r_[(pool[1:] != pool[:-1]) | (t[1:] != t[:-1]), True]
+    over = settled & (level > capacity[k, pool])
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise InvariantError(
+            f"pool {int(pool[i])} over-allocated at t={t[i] / 3600:.4f} h: {int(level[i])} GPUs "
+            f"on a capacity of {int(capacity[k[i], pool[i]])}"
+        )
+    if (level < 0).any():
+        raise InvariantError("a pool's allocation went negative")

@@ -1,0 +1,209 @@
+"""One run, start to finish in memory: scenario -> world and jobs -> simulation -> tables and summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from orbitgrid.engine.accounting import (
+    SECONDS_PER_HOUR,
+    gpu_seconds_per_step,
+    make_steps,
+    peak_facility_power_w,
+    step_series,
+)
+from orbitgrid.engine.invariants import check_invariants
+from orbitgrid.engine.simulator import ProgressFn, Simulator
+from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, QUEUED, RUNNING, STATE_NAMES
+from orbitgrid.policies.registry import get_policy
+from orbitgrid.scenario import LoadedScenario
+from orbitgrid.workload import build_jobs
+from orbitgrid.workload.jobs import take_jobs
+from orbitgrid.world.pools import build_world
+
+SUMMARY_KEYS = (
+    "scenario", "seed", "policy", "horizon_h", "end_h",
+    "jobs_submitted", "jobs_completed", "jobs_failed", "jobs_running", "jobs_queued",
+    "gpu_hours_available", "gpu_hours_allocated", "allocation_utilization", "effective_utilization",
+    "useful_work_ref_gpu_h", "mean_wait_h", "median_wait_h", "p95_wait_h", "mean_jct_h", "makespan_h",
+    "energy_mwh", "it_energy_mwh", "peak_power_mw", "preemptions", "events",
+)  # fmt: skip
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, object]
+    tables: dict[str, pa.Table]
+    dropped_late_jobs: int
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def simulate(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None) -> RunResult:
+    """Run the scenario once; the seed defaults to the scenario's own."""
+    sc = loaded.scenario
+    seed = sc.simulation.seed if seed is None else seed
+    world = build_world(sc)
+    horizon_s = sc.simulation.duration_h * SECONDS_PER_HOUR
+    all_jobs = build_jobs(loaded, seed)
+    in_time = all_jobs.arrival_s < horizon_s
+    jobs = all_jobs if in_time.all() else take_jobs(all_jobs, in_time)
+    policy = get_policy(sc.policy.name)(sc.policy)
+    drain_limit = sc.simulation.drain_limit_h * SECONDS_PER_HOUR if sc.simulation.drain_limit_h else None
+    sim = Simulator(world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit)
+    out = sim.run(progress)
+    s = out.state
+
+    log = s.log.arrays()
+    steps = make_steps(out.ticks.time_s, out.ticks.capacity, out.ticks.in_service, out.end_s, world.n_pools)
+    alloc_gpu_s = gpu_seconds_per_step(log["pool"], log["gpus"], log["start_s"], log["end_s"], steps.edges_s, world.n_pools)
+    series = step_series(world, steps, alloc_gpu_s)
+    check_invariants(
+        s.state, s.fail_reason, log, s.allocated_gpu_s, alloc_gpu_s, jobs.work_ref_gpu_s, s.work_done_s,
+        world.n_pools, steps.edges_s, steps.capacity,
+    )  # fmt: skip
+
+    width = steps.width_s
+    available_gpu_s = float((steps.capacity * width[:, None]).sum())
+    allocated_gpu_s = float(np.sum(log["gpus"] * (log["end_s"] - log["start_s"])))
+    useful_ref_gpu_s = float(np.sum(log["gpus"] * log["speed"] * (log["end_s"] - log["start_s"])))
+    possible_ref_gpu_s = float((steps.capacity * world.speed[None, :] * width[:, None]).sum())
+    facility_j = float((series["facility_w"] * width[:, None]).sum())
+    it_j = float((series["it_w"] * width[:, None]).sum())
+    peak_w = peak_facility_power_w(world, steps, log["pool"], log["gpus"], log["start_s"], log["end_s"])
+
+    started = ~np.isnan(s.first_start_s)
+    wait_h = (s.first_start_s[started] - jobs.arrival_s[started]) / SECONDS_PER_HOUR
+    done = s.state == COMPLETED
+    jct_h = (s.end_s[done] - jobs.arrival_s[done]) / SECONDS_PER_HOUR
+    makespan_h = (s.end_s[done].max() - jobs.arrival_s.min()) / SECONDS_PER_HOUR if done.any() else math.nan
+
+    summary: dict[str, object] = {
+        "scenario": sc.name,
+        "seed": int(seed),
+        "policy": sc.policy.name,
+        "horizon_h": sc.simulation.duration_h,
+        "end_h": out.end_s / SECONDS_PER_HOUR,
+        "jobs_submitted": len(jobs),
+        "jobs_completed": int(done.sum()),
+        "jobs_failed": int((s.state == FAILED).sum()),
+        "jobs_running": int((s.state == RUNNING).sum()),
+        "jobs_queued": int((s.state == QUEUED).sum()),
+        "gpu_hours_available": available_gpu_s / SECONDS_PER_HOUR,
+        "gpu_hours_allocated": allocated_gpu_s / SECONDS_PER_HOUR,
+        "allocation_utilization": allocated_gpu_s / available_gpu_s if available_gpu_s else None,
+        "effective_utilization": useful_ref_gpu_s / possible_ref_gpu_s if possible_ref_gpu_s else None,
+        "useful_work_ref_gpu_h": useful_ref_gpu_s / SECONDS_PER_HOUR,
+        "mean_wait_h": _none_if_nan(float(wait_h.mean())) if wait_h.size else None,
+        "median_wait_h": _none_if_nan(float(np.median(wait_h))) if wait_h.size else None,
+        "p95_wait_h": _none_if_nan(float(np.percentile(wait_h, 95))) if wait_h.size else None,
+        "mean_jct_h": _none_if_nan(float(jct_h.mean())) if jct_h.size else None,
+        "makespan_h": _none_if_nan(float(makespan_h)),
+        "energy_mwh": facility_j / 3.6e9,
+        "it_energy_mwh": it_j / 3.6e9,
+        "peak_power_mw": peak_w / 1e6,
+        "preemptions": int(s.preemptions.sum()),
+        "events": int(out.events),
+    }
+    tables = _tables(world, jobs, s, log, steps, series, out.ticks)
+    tables["summary"] = pa.Table.from_pylist([summary])
+    return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
+    n_steps, n_pools = steps.capacity.shape
+    hours = SECONDS_PER_HOUR
+    started = ~np.isnan(s.first_start_s)
+    done = s.state == COMPLETED
+    failed_or_done = np.isin(s.state, (COMPLETED, FAILED))
+    names = jobs.names if jobs.names is not None else [str(i) for i in range(len(jobs))]
+    labels = np.asarray([jobs.type_set_label(k) for k in range(len(jobs.type_sets))], dtype=object)
+    reasons = np.full(len(jobs), None, dtype=object)
+    for j, why in s.fail_reason.items():
+        reasons[j] = why
+    job_table = pa.table(
+        {
+            "job_id": pa.array(np.arange(len(jobs), dtype=np.int64)),
+            "name": pa.array(names, pa.string()),
+            "tenant": pa.array(np.asarray(jobs.tenants, dtype=object)[jobs.tenant], pa.string()),
+            "priority": pa.array(jobs.priority, pa.int32()),
+            "arrival_h": pa.array(jobs.arrival_s / hours),
+            "gpus": pa.array(jobs.gpus, pa.int32()),
+            "work_gpu_h": pa.array(jobs.work_ref_gpu_s / hours),
+            "gpu_types": pa.array(labels[jobs.type_set], pa.string()),
+            "state": pa.array(np.asarray(STATE_NAMES, dtype=object)[s.state], pa.string()),
+            "fail_reason": pa.array(reasons, pa.string()),
+            "first_start_h": pa.array(s.first_start_s / hours, mask=~started),
+            "end_h": pa.array(s.end_s / hours, mask=~failed_or_done),
+            "wait_h": pa.array((s.first_start_s - jobs.arrival_s) / hours, mask=~started),
+            "jct_h": pa.array((s.end_s - jobs.arrival_s) / hours, mask=~done),
+            "preemptions": pa.array(s.preemptions, pa.int32()),
+            "work_done_gpu_h": pa.array(s.work_done_s / hours),
+        }
+    )
+    alloc_table = pa.table(
+        {
+            "job_id": pa.array(log["job"]),
+            "pool_id": pa.array(log["pool"].astype(np.int32)),
+            "gpus": pa.array(log["gpus"].astype(np.int32)),
+            "start_h": pa.array(log["start_s"] / hours),
+            "end_h": pa.array(log["end_s"] / hours),
+            "speed": pa.array(log["speed"]),
+            "ended_by": pa.array(np.asarray(ENDED_NAMES, dtype=object)[log["ended_by"]], pa.string()),
+        }
+    )
+    pools = pa.table(
+        {
+            "pool_id": pa.array(np.arange(n_pools, dtype=np.int32)),
+            "pool": pa.array(world.pool_names, pa.string()),
+            "site": pa.array([world.site_names[i] for i in world.pool_site], pa.string()),
+            "gpu": pa.array(world.pool_gpu, pa.string()),
+            "count": pa.array(world.installed.astype(np.int32)),
+            "speed": pa.array(world.speed),
+            "busy_power_w": pa.array(world.busy_power_w),
+            "idle_power_w": pa.array(world.idle_power_w),
+        }
+    )
+    sites = pa.table(
+        {
+            "site": pa.array(world.site_names, pa.string()),
+            "lat_deg": pa.array(world.site_lat_deg),
+            "lon_deg": pa.array(world.site_lon_deg),
+            "power_cap_mw": pa.array(world.site_cap_w / 1e6),
+            "pue": pa.array(world.site_pue),
+        }
+    )
+    timeseries = pa.table(
+        {
+            "time_h": pa.array(np.repeat(steps.edges_s[:-1] / hours, n_pools)),
+            "step_h": pa.array(np.repeat(steps.width_s / hours, n_pools)),
+            "pool_id": pa.array(np.tile(np.arange(n_pools, dtype=np.int32), n_steps)),
+            "capacity_gpus": pa.array(steps.capacity.ravel()),
+            "in_service_gpus": pa.array(steps.in_service.ravel()),
+            "allocated_gpus": pa.array(series["allocated"].ravel()),
+            "it_power_mw": pa.array(series["it_w"].ravel() / 1e6),
+            "facility_power_mw": pa.array(series["facility_w"].ravel() / 1e6),
+        }
+    )
+    keep = np.asarray(ticks.time_s) < steps.edges_s[-1]
+    queue = pa.table(
+        {
+            "time_h": pa.array(np.asarray(ticks.time_s)[keep] / hours),
+            "queued_jobs": pa.array(np.asarray(ticks.queued_jobs, dtype=np.int64)[keep]),
+            "queued_gpus": pa.array(np.asarray(ticks.queued_gpus, dtype=np.int64)[keep]),
+            "running_jobs": pa.array(np.asarray(ticks.running_jobs, dtype=np.int64)[keep]),
+        }
+    )
+    return {
+        "jobs": job_table,
+        "allocations": alloc_table,
+        "pools": pools,
+        "sites": sites,
+        "timeseries": timeseries,
+        "queue": queue,
+    }

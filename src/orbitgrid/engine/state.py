@@ -1,0 +1,143 @@
+"""The engine's mutable state: pool occupancy, the queue, running gangs, and per-job progress."""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+
+import numpy as np
+
+from orbitgrid.workload.jobs import JobTable
+from orbitgrid.world.pools import World
+
+# job states, as stored
+PENDING, QUEUED, RUNNING, COMPLETED, FAILED = 0, 1, 2, 3, 4
+STATE_NAMES = ("pending", "queued", "running", "completed", "failed")
+# why an allocation interval ended
+ENDED_COMPLETED, ENDED_PREEMPTED, ENDED_HORIZON = 0, 1, 2
+ENDED_NAMES = ("completed", "preempted", "horizon")
+
+
+class Pieces:
+    """Running allocations, one row per (job, pool), in growable numpy arrays so that
+    reservations can be computed over all running work at once."""
+
+    def __init__(self, capacity: int = 1024):
+        self.job = np.zeros(capacity, dtype=np.int64)
+        self.pool = np.zeros(capacity, dtype=np.int64)
+        self.gpus = np.zeros(capacity, dtype=np.int64)
+        self.end_s = np.zeros(capacity, dtype=np.float64)
+        self.active = np.zeros(capacity, dtype=bool)
+        self.size = 0
+        self._free_rows: list[int] = []
+
+    def add(self, job: int, pool: int, gpus: int, end_s: float) -> int:
+        if self._free_rows:
+            row = self._free_rows.pop()
+        else:
+            if self.size == self.job.shape[0]:
+                self._grow()
+            row = self.size
+            self.size += 1
+        self.job[row], self.pool[row], self.gpus[row], self.end_s[row] = job, pool, gpus, end_s
+        self.active[row] = True
+        return row
+
+    def remove(self, row: int) -> None:
+        self.active[row] = False
+        self._free_rows.append(row)
+
+    def _grow(self) -> None:
+        for name in ("job", "pool", "gpus", "end_s", "active"):
+            old = getattr(self, name)
+            new = np.zeros(old.shape[0] * 2, dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+
+
+class AllocationLog:
+    """Closed allocation intervals, appended as gangs end: compact typed arrays, not objects."""
+
+    def __init__(self) -> None:
+        self.job = array("q")
+        self.pool = array("q")
+        self.gpus = array("q")
+        self.start_s = array("d")
+        self.end_s = array("d")
+        self.speed = array("d")
+        self.ended_by = array("b")
+
+    def append(self, job: int, pool: int, gpus: int, start_s: float, end_s: float, speed: float, why: int) -> None:
+        self.job.append(job)
+        self.pool.append(pool)
+        self.gpus.append(gpus)
+        self.start_s.append(start_s)
+        self.end_s.append(end_s)
+        self.speed.append(speed)
+        self.ended_by.append(why)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "job": np.frombuffer(self.job, dtype=np.int64).copy(),
+            "pool": np.frombuffer(self.pool, dtype=np.int64).copy(),
+            "gpus": np.frombuffer(self.gpus, dtype=np.int64).copy(),
+            "start_s": np.frombuffer(self.start_s, dtype=np.float64).copy(),
+            "end_s": np.frombuffer(self.end_s, dtype=np.float64).copy(),
+            "speed": np.frombuffer(self.speed, dtype=np.float64).copy(),
+            "ended_by": np.frombuffer(self.ended_by, dtype=np.int8).copy(),
+        }
+
+
+class EngineState:
+    """Everything that changes during a run. Policies read it through a ClusterView."""
+
+    def __init__(self, world: World, jobs: JobTable):
+        n = len(jobs)
+        self.world = world
+        self.jobs = jobs
+        self.type_set_masks = world.type_set_masks(jobs)
+        self.now_s = 0.0
+        self.version = 0
+        self.capacity = np.zeros(world.n_pools, dtype=np.int64)
+        self.in_service = np.zeros(world.n_pools, dtype=np.int64)
+        self.allocated = np.zeros(world.n_pools, dtype=np.int64)
+        self.queue: list[tuple[int, float, int]] = []  # (-priority, arrival_s, job), kept sorted
+        self.queued_gpus = 0
+        self.state = np.zeros(n, dtype=np.int8)
+        self.work_done_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds done
+        self.run_start_s = np.full(n, np.nan)
+        self.first_start_s = np.full(n, np.nan)
+        self.end_s = np.full(n, np.nan)
+        self.rate = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds per second while running
+        self.speed = np.zeros(n, dtype=np.float64)
+        self.epoch = np.zeros(n, dtype=np.int32)
+        self.preemptions = np.zeros(n, dtype=np.int32)
+        self.allocated_gpu_s = np.zeros(n, dtype=np.float64)  # second ledger, checked against the log
+        self.fail_reason: dict[int, str] = {}
+        self.rows: dict[int, list[int]] = {}  # running job -> its rows in pieces
+        self.pieces = Pieces()
+        self.log = AllocationLog()
+
+    def enqueue(self, job: int) -> None:
+        bisect.insort(self.queue, self._key(job))
+        self.queued_gpus += int(self.jobs.gpus[job])
+        self.state[job] = QUEUED
+
+    def dequeue(self, job: int) -> None:
+        key = self._key(job)
+        i = bisect.bisect_left(self.queue, key)
+        if i >= len(self.queue) or self.queue[i] != key:
+            raise AssertionError(f"job {job} is not in the queue")
+        del self.queue[i]
+        self.queued_gpus -= int(self.jobs.gpus[job])
+
+    def _key(self, job: int) -> tuple[int, float, int]:
+        return (-int(self.jobs.priority[job]), float(self.jobs.arrival_s[job]), job)
+
+    def release_profile(self, pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = self.pieces
+        sel = p.active[: p.size] & pool_mask[p.pool[: p.size]]
+        end_s = p.end_s[: p.size][sel]
+        gpus = p.gpus[: p.size][sel]
+        order = np.argsort(end_s, kind="stable")
+        return end_s[order], gpus[order]

@@ -1,0 +1,124 @@
+"""The policy interface: a policy is shown the queue and the pools and returns placements.
+
+The view hands out a scratch copy of the free GPUs; `take` reserves on it, so a policy
+can place several jobs in one pass. The engine checks every placement it is given and
+fails loudly on one that breaks a rule (wrong type, over capacity, split domains).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
+
+from orbitgrid.scenario import PolicySpec
+
+if TYPE_CHECKING:
+    from orbitgrid.engine.state import EngineState
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Start `job` now on `gpus[i]` GPUs of pool `pools[i]`; the gang runs at `speed`."""
+
+    job: int
+    pools: np.ndarray  # int64
+    gpus: np.ndarray  # int64
+    speed: float  # slowest member's speed, relative to the reference GPU
+
+
+class Policy(Protocol):
+    name: ClassVar[str]
+
+    def __init__(self, spec: PolicySpec) -> None: ...
+
+    def decide(self, view: "ClusterView") -> list[Placement]:
+        """Placements to start now, in the order they should be applied."""
+        ...
+
+
+class ClusterView:
+    """What a policy sees at one instant. Cheap to build; valid for one `decide` call."""
+
+    def __init__(self, state: "EngineState"):
+        self._s = state
+        self.now_s: float = state.now_s
+        self.world = state.world
+        self.jobs = state.jobs
+        self.free = state.capacity - state.allocated  # scratch copy, int64 (P)
+        self._domain_free_max: np.ndarray | None = None
+
+    # --- the queue -------------------------------------------------------------
+    def queue_length(self) -> int:
+        return len(self._s.queue)
+
+    def queue_head(self, limit: int) -> list[int]:
+        """The first `limit` queued jobs, in policy order (priority, then arrival)."""
+        return [key[2] for key in self._s.queue[:limit]]
+
+    @property
+    def state_version(self) -> int:
+        """Changes whenever capacity changes or a job is preempted (reservations go stale)."""
+        return self._s.version
+
+    def remaining_work_s(self, job: int) -> float:
+        """Reference-GPU-seconds of work the job still has to do."""
+        return float(self.jobs.work_ref_gpu_s[job] - self._s.work_done_s[job])
+
+    def runtime_s(self, placement: Placement) -> float:
+        """How long the placement would take to finish the job's remaining work."""
+        rate = float(placement.gpus.sum()) * placement.speed
+        return self.remaining_work_s(placement.job) / rate
+
+    # --- fitting and placing --------------------------------------------------------
+    def fits(self, jobs: np.ndarray) -> np.ndarray:
+        """Bool per job: could it start now in some training domain (given this view's free GPUs)?"""
+        if self._domain_free_max is None:
+            masks = self._s.type_set_masks  # (T, P)
+            per_domain = np.zeros((masks.shape[0], self.world.n_domains), dtype=np.int64)
+            for k in range(masks.shape[0]):
+                per_domain[k] = np.bincount(
+                    self.world.domain, weights=np.where(masks[k], self.free, 0), minlength=self.world.n_domains
+                )
+            self._domain_free_max = per_domain.max(axis=1)
+        return self._domain_free_max[self.jobs.type_set[jobs]] >= self.jobs.gpus[jobs]
+
+    def find_placement(self, job: int) -> Placement | None:
+        """Where the job's gang would go now: the fastest single pool that holds it (best fit
+        among equals), else the training domain whose fastest-first fill gives the highest
+        gang speed. None if no domain has room."""
+        world = self.world
+        n = int(self.jobs.gpus[job])
+        acceptable = self._s.type_set_masks[self.jobs.type_set[job]]
+        free_ok = np.where(acceptable, self.free, 0)
+        single = np.flatnonzero(free_ok >= n)
+        if single.size:
+            order = np.lexsort((free_ok[single], -world.speed[single]))
+            p = int(single[order[0]])
+            return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
+        domain_free = np.bincount(world.domain, weights=free_ok, minlength=world.n_domains)
+        best: Placement | None = None
+        for d in np.flatnonzero(domain_free >= n):
+            pools = np.flatnonzero((world.domain == d) & (free_ok > 0))
+            pools = pools[np.lexsort((-free_ok[pools], -world.speed[pools]))]
+            cum = np.cumsum(free_ok[pools])
+            used = int(np.searchsorted(cum, n)) + 1
+            pools = pools[:used]
+            gpus = free_ok[pools].copy()
+            gpus[-1] -= int(cum[used - 1]) - n
+            speed = float(world.speed[pools].min())
+            if best is None or speed > best.speed or (speed == best.speed and pools.size < best.pools.size):
+                best = Placement(job, pools, gpus, speed)
+        return best
+
+    def take(self, placement: Placement) -> None:
+        """Reserve the placement's GPUs in this view, so later choices see them as busy."""
+        np.subtract.at(self.free, placement.pools, placement.gpus)
+        self._domain_free_max = None
+
+    # --- running work, for reservations --------------------------------------
+    def release_profile(self, pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(times, GPUs) at which running jobs will free GPUs in the masked pools, soonest
+        first, assuming they run to their expected end."""
+        return self._s.release_profile(pool_mask)

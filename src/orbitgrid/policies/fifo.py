@@ -1,0 +1,32 @@
+"""First in, first out: start queued jobs in order; the first that does not fit blocks the rest.
+
+The baseline of every scheduling study (and the default of most batch systems before
+backfilling; Feitelson et al., "Parallel job scheduling: a status report", JSSPP 2004).
+"""
+
+from __future__ import annotations
+
+from orbitgrid.policies.base import ClusterView, Placement
+from orbitgrid.policies.registry import register_policy
+from orbitgrid.scenario import PolicySpec
+
+
+@register_policy("fifo")
+class FifoPolicy:
+    def __init__(self, spec: PolicySpec) -> None:
+        self.spec = spec
+
+    def decide(self, view: ClusterView) -> list[Placement]:
+        placements: list[Placement] = []
+        start = 0
+        while True:
+            batch = view.queue_head(start + 64)[start:]
+            if not batch:
+                return placements
+            for job in batch:
+                placement = view.find_placement(job)
+                if placement is None:
+                    return placements
+                view.take(placement)
+                placements.append(placement)
+            start += len(batch)

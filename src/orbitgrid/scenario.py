@@ -1,0 +1,339 @@
+"""The scenario: the one way in. Pydantic models, the YAML loader, and every check of user input.
+
+Every mistake is reported as `FILE:LINE: field.path: message (hint)`; nothing downstream
+re-validates what passes here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from orbitgrid.catalog.accelerators import Accelerator, load_accelerators
+from orbitgrid.errors import InputError, Problem
+from orbitgrid.yaml_lines import LineMap, PathKey, format_path, load_yaml_with_lines
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Model):
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+
+
+class Outage(_Model):
+    """GPUs of a pool out of service for a while (maintenance, a failed PDU, a drill)."""
+
+    start_h: NonNegFloat
+    duration_h: PositiveFloat
+    gpus: int = Field(gt=0)
+
+
+class PoolSpec(_Model):
+    """One kind of accelerator in one place: a hall of a data centre."""
+
+    name: str = Field(min_length=1)
+    gpu: str = Field(min_length=1, description="accelerator name from the catalogue or `accelerators`")
+    count: int = Field(gt=0)
+    busy_power_w: PositiveFloat | None = Field(
+        default=None, description="IT power per busy GPU; default: the catalogue's server share, else its TDP"
+    )
+    idle_power_w: NonNegFloat | None = Field(default=None, description="IT power per idle GPU; default: catalogue")
+    outages: list[Outage] = Field(default_factory=list)
+
+
+class SiteSpec(_Model):
+    """A terrestrial data centre as the grid sees it: a power cap, a PUE, halls of GPUs."""
+
+    name: str = Field(min_length=1)
+    location: Location
+    power_cap_mw: PositiveFloat
+    pue: float = Field(ge=1.0, le=3.0, description="power usage effectiveness, facility / IT power")
+    pools: list[PoolSpec] = Field(min_length=1)
+
+
+class GpuCountDistribution(_Model):
+    """Bounded Pareto over [min, max] GPUs, optionally rounded to a power of two."""
+
+    min: int = Field(default=1, gt=0)
+    max: int = Field(default=256, gt=0)
+    pareto_alpha: PositiveFloat = 1.0
+    power_of_two: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "GpuCountDistribution":
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class DurationDistribution(_Model):
+    """Log-normal runtime on reference GPUs, in hours, capped at `max_h`."""
+
+    median_h: PositiveFloat = 1.0
+    sigma: NonNegFloat = 1.5
+    max_h: PositiveFloat = 500.0
+    min_h: PositiveFloat = 1.0 / 60.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DurationDistribution":
+        if self.max_h < self.min_h:
+            raise ValueError(f"max_h ({self.max_h}) is below min_h ({self.min_h})")
+        return self
+
+
+class GpuTypeChoice(_Model):
+    types: list[str] | Literal["any"] = "any"
+    weight: PositiveFloat = 1.0
+
+
+class PriorityChoice(_Model):
+    value: int = 0
+    weight: PositiveFloat = 1.0
+
+
+class TenantChoice(_Model):
+    name: str = Field(min_length=1)
+    weight: PositiveFloat = 1.0
+
+
+class GeneratorSpec(_Model):
+    """Synthetic training jobs: Poisson arrivals, heavy-tailed sizes and runtimes."""
+
+    arrival_rate_per_h: PositiveFloat
+    jobs: int | None = Field(default=None, gt=0, description="stop after this many jobs")
+    start_h: NonNegFloat = 0.0
+    end_h: PositiveFloat | None = Field(default=None, description="last arrival; default: simulation.duration_h")
+    gpus_per_job: GpuCountDistribution = Field(default_factory=GpuCountDistribution)
+    duration_h: DurationDistribution = Field(default_factory=DurationDistribution)
+    gpu_types: list[GpuTypeChoice] = Field(default_factory=lambda: [GpuTypeChoice()], min_length=1)
+    priorities: list[PriorityChoice] = Field(default_factory=lambda: [PriorityChoice()], min_length=1)
+    tenants: list[TenantChoice] = Field(default_factory=lambda: [TenantChoice(name="default")], min_length=1)
+
+
+class WorkloadSpec(_Model):
+    reference_gpu: str = Field(default="H100", description="job work is in GPU-hours of this accelerator")
+    generator: GeneratorSpec | None = None
+    csv: str | None = Field(default=None, description="job file, relative to the scenario file")
+
+    @model_validator(mode="after")
+    def _some_work(self) -> "WorkloadSpec":
+        if self.generator is None and self.csv is None:
+            raise ValueError("give a `generator`, a `csv` job file, or both")
+        return self
+
+
+class PolicySpec(_Model):
+    name: str = "fifo"
+    allow_mixed_gangs: bool = Field(
+        default=True, description="a gang may span GPU types within a site, running at its slowest member's speed"
+    )
+    backfill_depth: int = Field(default=100, gt=0, description="queued jobs examined per backfill pass")
+
+
+class SimulationSpec(_Model):
+    duration_h: PositiveFloat
+    tick_s: float = Field(default=300.0, ge=1.0, le=86400.0, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0)
+    drain: bool = Field(default=False, description="after the last arrival, run on until every job has ended")
+    drain_limit_h: PositiveFloat | None = Field(default=None, description="stop draining after this long")
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    simulation: SimulationSpec
+    accelerators: dict[str, Accelerator] = Field(default_factory=dict)
+    sites: list[SiteSpec] = Field(min_length=1)
+    workload: WorkloadSpec
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+
+    @field_validator("accelerators")
+    @classmethod
+    def _no_empty_names(cls, value: dict[str, Accelerator]) -> dict[str, Accelerator]:
+        for key in value:
+            if not key.strip():
+                raise ValueError("accelerator names may not be empty")
+        return value
+
+    def accelerator_table(self) -> dict[str, Accelerator]:
+        """The catalogue with the scenario's own accelerators added (and overriding)."""
+        table = load_accelerators()
+        table.update(self.accelerators)
+        return table
+
+
+class LoadedScenario(BaseModel):
+    """A validated scenario and where it came from (relative paths resolve against `base_dir`)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    scenario: Scenario
+    file: Path
+    text: str
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def _friendly(err: dict) -> tuple[str, str | None]:
+    """Pydantic's message, plus what the user wrote and a hint for the common cases."""
+    kind = err.get("type", "")
+    msg = err.get("msg", "invalid")
+    hint = None
+    if kind == "extra_forbidden":
+        msg = "unknown field"
+    elif kind == "missing":
+        msg = "field required"
+    elif "input" in err and kind not in ("model_type", "dict_type", "list_type") and not isinstance(
+        err["input"], (dict, list)
+    ):
+        msg = f"{msg} (got {err['input']!r})"
+    return msg, hint
+
+
+def _clean_loc(loc: tuple) -> PathKey:
+    """Drop pydantic's internal union/validator tags from an error location."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or part in ("function-after", "literal", "list", "str")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _suggest(name: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known: " + ", ".join(sorted(known))
+
+
+def _extra_hint(path: PathKey, fields_by_parent: dict[str, list[str]]) -> str | None:
+    """For an unknown key, the nearest field name its parent does have."""
+    parents = [part for part in path[:-1] if isinstance(part, str)]
+    fields = fields_by_parent.get(parents[-1] if parents else "", [])
+    close = difflib.get_close_matches(str(path[-1]), fields, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+_FIELDS_BY_PARENT: dict[str, list[str]] = {
+    "": list(Scenario.model_fields),
+    "simulation": list(SimulationSpec.model_fields),
+    "workload": list(WorkloadSpec.model_fields),
+    "generator": list(GeneratorSpec.model_fields),
+    "policy": list(PolicySpec.model_fields),
+    "location": list(Location.model_fields),
+    "gpus_per_job": list(GpuCountDistribution.model_fields),
+    "duration_h": list(DurationDistribution.model_fields),
+    "sites": list(SiteSpec.model_fields),
+    "pools": list(PoolSpec.model_fields),
+    "outages": list(Outage.model_fields),
+}
+
+
+def _pydantic_problems(exc: ValidationError, file: str, lines: LineMap) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        path = _clean_loc(err["loc"])
+        msg, hint = _friendly(err)
+        if err.get("type") == "extra_forbidden" and path:
+            hint = _extra_hint(path, _FIELDS_BY_PARENT)
+        problems.append(Problem(file, lines.line_of(path), format_path(path), msg, hint))
+    return problems
+
+
+def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]:
+    """Checks across fields: names that must exist, be unique, or fit together."""
+    from orbitgrid.policies import registry  # late import: policies import the world model
+
+    sc = loaded.scenario
+    file = str(loaded.file)
+    table = sc.accelerator_table()
+    known = list(table)
+    problems: list[Problem] = []
+
+    def add(path: PathKey, message: str, hint: str | None = None) -> None:
+        problems.append(Problem(file, lines.line_of(path), format_path(path), message, hint))
+
+    def check_gpu(path: PathKey, name: str) -> None:
+        if name not in table:
+            add(path, f"unknown GPU type {name!r}", _suggest(name, known))
+
+    site_names: set[str] = set()
+    pool_names: set[str] = set()
+    for i, site in enumerate(sc.sites):
+        if site.name in site_names:
+            add(("sites", i, "name"), f"duplicate site name {site.name!r}", "site names must be unique")
+        site_names.add(site.name)
+        for j, pool in enumerate(site.pools):
+            base = ("sites", i, "pools", j)
+            if pool.name in pool_names:
+                add(base + ("name",), f"duplicate pool name {pool.name!r}", "pool names must be unique across sites")
+            pool_names.add(pool.name)
+            check_gpu(base + ("gpu",), pool.gpu)
+            if pool.gpu in table and pool.busy_power_w is None and table[pool.gpu].busy_power_w is None:
+                add(
+                    base + ("gpu",),
+                    f"{pool.gpu} has no published power figure",
+                    "set busy_power_w for this pool",
+                )
+            for k, outage in enumerate(pool.outages):
+                if outage.gpus > pool.count:
+                    add(base + ("outages", k, "gpus"), f"{outage.gpus} GPUs out of a pool of {pool.count}")
+
+    wl = sc.workload
+    check_gpu(("workload", "reference_gpu"), wl.reference_gpu)
+    if wl.generator is not None:
+        gen = wl.generator
+        for k, choice in enumerate(gen.gpu_types):
+            if choice.types != "any":
+                if not choice.types:
+                    add(("workload", "generator", "gpu_types", k, "types"), "empty list", 'use "any" or name types')
+                for m, name in enumerate(choice.types):
+                    check_gpu(("workload", "generator", "gpu_types", k, "types", m), name)
+        end_h = gen.end_h if gen.end_h is not None else sc.simulation.duration_h
+        if end_h <= gen.start_h:
+            add(("workload", "generator", "end_h"), f"end_h ({end_h}) is not after start_h ({gen.start_h})")
+    if wl.csv is not None:
+        path = loaded.resolve(wl.csv)
+        if not path.is_file():
+            add(("workload", "csv"), f"file not found: {path}", "paths are relative to the scenario file")
+    if sc.policy.name not in registry.names():
+        add(("policy", "name"), f"unknown policy {sc.policy.name!r}", _suggest(sc.policy.name, registry.names()))
+    return problems
+
+
+def load_scenario(file: str | Path) -> LoadedScenario:
+    """Read, parse and check a scenario file; raise InputError listing every problem found."""
+    path = Path(file)
+    data, lines = load_yaml_with_lines(path)
+    name = str(path)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, 1, "", "a scenario is a mapping of fields (name, simulation, sites, ...)")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc, name, lines)
+        problems.sort(key=lambda p: (p.line or 0))
+        raise InputError(problems) from None
+    loaded = LoadedScenario(scenario=scenario, file=path, text=path.read_text(encoding="utf-8"))
+    problems = _reference_problems(loaded, lines)
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0))
+        raise InputError(problems)
+    return loaded

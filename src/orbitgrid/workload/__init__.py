@@ -1,0 +1,22 @@
+"""The work a fleet is given: training jobs from a generator or a job file."""
+
+from __future__ import annotations
+
+from orbitgrid.scenario import LoadedScenario
+from orbitgrid.workload.csv_jobs import read_jobs_csv
+from orbitgrid.workload.generator import generate_jobs
+from orbitgrid.workload.jobs import ANY_GPU, JobTable, concat_jobs
+
+__all__ = ["ANY_GPU", "JobTable", "build_jobs"]
+
+
+def build_jobs(loaded: LoadedScenario, seed: int) -> JobTable:
+    """All the scenario's jobs (generated and from its job file), in arrival order."""
+    sc = loaded.scenario
+    parts = []
+    if sc.workload.generator is not None:
+        parts.append(generate_jobs(sc.workload.generator, sc.simulation.duration_h, seed))
+    if sc.workload.csv is not None:
+        path = loaded.resolve(sc.workload.csv)
+        parts.append(read_jobs_csv(path, set(sc.accelerator_table())))
+    return concat_jobs(parts)

@@ -1,0 +1,75 @@
+"""Synthetic training jobs: Poisson arrivals, bounded-Pareto gang sizes, log-normal runtimes.
+
+Heavy tails are the norm in GPU cluster traces (most jobs small and short, most GPU-hours
+in a few large, long ones; Jeon et al., "Analysis of Large-Scale Multi-Tenant GPU Clusters
+for DNN Training Workloads", USENIX ATC 2019, on Microsoft's Philly cluster).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orbitgrid.scenario import GeneratorSpec, GpuCountDistribution
+from orbitgrid.workload.jobs import ANY_GPU, JobTable
+
+SECONDS_PER_HOUR = 3600.0
+
+
+def bounded_pareto(rng: np.random.Generator, n: int, low: float, high: float, alpha: float) -> np.ndarray:
+    """Samples of a Pareto(alpha) truncated to [low, high], by inverting its CDF."""
+    u = rng.random(n)
+    if high == low:
+        return np.full(n, float(low))
+    la, ha = low**-alpha, high**-alpha
+    return (la - u * (la - ha)) ** (-1.0 / alpha)
+
+
+def gang_sizes(rng: np.random.Generator, n: int, dist: GpuCountDistribution) -> np.ndarray:
+    """GPUs per job; with `power_of_two`, rounded to the nearest power of two inside [min, max]."""
+    x = bounded_pareto(rng, n, dist.min, dist.max + (0.999 if not dist.power_of_two else 0.0), dist.pareto_alpha)
+    if dist.power_of_two:
+        x = 2.0 ** np.rint(np.log2(x))
+        lo = 2.0 ** np.ceil(np.log2(dist.min))
+        hi = 2.0 ** np.floor(np.log2(dist.max))
+        x = np.clip(x, lo, hi) if lo <= hi else np.full(n, float(dist.min))
+    return np.clip(np.floor(x), dist.min, dist.max).astype(np.int32)
+
+
+def _choose(rng: np.random.Generator, n: int, weights: list[float]) -> np.ndarray:
+    p = np.asarray(weights, dtype=float)
+    return rng.choice(len(p), size=n, p=p / p.sum()).astype(np.int32)
+
+
+def generate_jobs(spec: GeneratorSpec, duration_h: float, seed: int) -> JobTable:
+    """The generator's jobs for one seed. Each draw has its own stream, so changing one
+    distribution does not reshuffle the others."""
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    start_s = spec.start_h * SECONDS_PER_HOUR
+    end_s = (spec.end_h if spec.end_h is not None else duration_h) * SECONDS_PER_HOUR
+    rate_per_s = spec.arrival_rate_per_h / SECONDS_PER_HOUR
+    expected = (end_s - start_s) * rate_per_s
+    n_draw = int(expected + 10.0 * np.sqrt(expected) + 10)
+    if spec.jobs is not None:
+        n_draw = min(n_draw, spec.jobs)
+    arrival = start_s + np.cumsum(streams[0].exponential(1.0 / rate_per_s, size=n_draw))
+    arrival = arrival[arrival < end_s]
+    n = arrival.shape[0]
+    gpus = gang_sizes(streams[1], n, spec.gpus_per_job)
+    d = spec.duration_h
+    runtime_h = np.exp(np.log(d.median_h) + d.sigma * streams[2].standard_normal(n))
+    runtime_h = np.clip(runtime_h, d.min_h, d.max_h)
+    type_sets = tuple(
+        (ANY_GPU,) if choice.types == "any" else tuple(sorted(set(choice.types))) for choice in spec.gpu_types
+    )
+    return JobTable(
+        arrival_s=arrival,
+        gpus=gpus,
+        work_ref_gpu_s=gpus * runtime_h * SECONDS_PER_HOUR,
+        type_set=_choose(streams[3], n, [c.weight for c in spec.gpu_types]),
+        priority=np.asarray([c.value for c in spec.priorities], dtype=np.int32)[
+            _choose(streams[4], n, [c.weight for c in spec.priorities])
+        ],
+        tenant=_choose(streams[5], n, [c.weight for c in spec.tenants]),
+        type_sets=type_sets,
+        tenants=tuple(c.name for c in spec.tenants),
+    )

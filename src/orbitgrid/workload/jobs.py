@@ -1,0 +1,103 @@
+"""Training jobs as columns of numpy arrays: one row per job, ids are row numbers in arrival order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ANY_GPU = "any"
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """Every submitted job. Work is in GPU-seconds of the scenario's reference GPU.
+
+    `type_sets[k]` is a sorted tuple of acceptable GPU type names, or `("any",)`;
+    `type_set[j]` indexes it. Names come from a job file; generated jobs have none.
+    """
+
+    arrival_s: np.ndarray  # float64
+    gpus: np.ndarray  # int32, gang size
+    work_ref_gpu_s: np.ndarray  # float64, reference-GPU-seconds of work
+    type_set: np.ndarray  # int32 index into type_sets
+    priority: np.ndarray  # int32, larger runs first
+    tenant: np.ndarray  # int32 index into tenants
+    type_sets: tuple[tuple[str, ...], ...]
+    tenants: tuple[str, ...]
+    names: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:
+        return int(self.arrival_s.shape[0])
+
+    def type_set_label(self, k: int) -> str:
+        return "|".join(self.type_sets[k])
+
+
+def concat_jobs(tables: list[JobTable]) -> JobTable:
+    """Merge job tables into one, sorted by arrival (stable), with shared type-set and tenant lists."""
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return empty_jobs()
+    type_sets: dict[tuple[str, ...], int] = {}
+    tenants: dict[str, int] = {}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("arrival_s", "gpus", "work", "ts", "prio", "tenant")}
+    names: list[str] = []
+    has_names = any(t.names is not None for t in tables)
+    next_generated = 0
+    for t in tables:
+        ts_map = np.array([type_sets.setdefault(s, len(type_sets)) for s in t.type_sets], dtype=np.int32)
+        tn_map = np.array([tenants.setdefault(s, len(tenants)) for s in t.tenants], dtype=np.int32)
+        parts["arrival_s"].append(t.arrival_s)
+        parts["gpus"].append(t.gpus)
+        parts["work"].append(t.work_ref_gpu_s)
+        parts["ts"].append(ts_map[t.type_set])
+        parts["prio"].append(t.priority)
+        parts["tenant"].append(tn_map[t.tenant])
+        if has_names:
+            if t.names is not None:
+                names.extend(t.names)
+            else:
+                names.extend(f"gen-{next_generated + i}" for i in range(len(t)))
+                next_generated += len(t)
+    arrival = np.concatenate(parts["arrival_s"])
+    order = np.argsort(arrival, kind="stable")
+    return JobTable(
+        arrival_s=arrival[order],
+        gpus=np.concatenate(parts["gpus"])[order],
+        work_ref_gpu_s=np.concatenate(parts["work"])[order],
+        type_set=np.concatenate(parts["ts"])[order],
+        priority=np.concatenate(parts["prio"])[order],
+        tenant=np.concatenate(parts["tenant"])[order],
+        type_sets=tuple(type_sets),
+        tenants=tuple(tenants),
+        names=tuple(names[i] for i in order) if has_names else None,
+    )
+
+
+def empty_jobs() -> JobTable:
+    return JobTable(
+        arrival_s=np.zeros(0),
+        gpus=np.zeros(0, np.int32),
+        work_ref_gpu_s=np.zeros(0),
+        type_set=np.zeros(0, np.int32),
+        priority=np.zeros(0, np.int32),
+        tenant=np.zeros(0, np.int32),
+        type_sets=((ANY_GPU,),),
+        tenants=("default",),
+    )
+
+
+def take_jobs(jobs: JobTable, mask: np.ndarray) -> JobTable:
+    """The jobs where `mask` is true (type-set and tenant lists kept as they are)."""
+    return JobTable(
+        arrival_s=jobs.arrival_s[mask],
+        gpus=jobs.gpus[mask],
+        work_ref_gpu_s=jobs.work_ref_gpu_s[mask],
+        type_set=jobs.type_set[mask],
+        priority=jobs.priority[mask],
+        tenant=jobs.tenant[mask],
+        type_sets=jobs.type_sets,
+        tenants=jobs.tenants,
+        names=tuple(n for n, keep in zip(jobs.names, mask) if keep) if jobs.names is not None else None,
+    )

@@ -1,0 +1,134 @@
+"""The fleet as the scheduler sees it: GPU pools with a usable capacity that changes over time.
+
+A pool is one kind of accelerator in one place. Whatever limits a fleet (grid caps,
+outages; later eclipses, batteries, radiators, radiation) acts only by changing pool
+capacity, so the scheduler never needs to know where a pool is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.physics.site_power import power_capped_capacity
+from orbitgrid.scenario import Scenario
+from orbitgrid.workload.jobs import ANY_GPU, JobTable
+
+SECONDS_PER_HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class World:
+    """Pools as arrays (index p), sites as arrays (index s), outages as arrays (index k)."""
+
+    pool_names: tuple[str, ...]
+    pool_gpu: tuple[str, ...]
+    pool_site: np.ndarray  # int64 (P)
+    installed: np.ndarray  # int64 (P)
+    speed: np.ndarray  # float64 (P), throughput per GPU relative to the reference GPU
+    busy_power_w: np.ndarray  # float64 (P)
+    idle_power_w: np.ndarray  # float64 (P)
+    domain: np.ndarray  # int64 (P), training domain a gang must stay within
+    site_names: tuple[str, ...]
+    site_lat_deg: np.ndarray
+    site_lon_deg: np.ndarray
+    site_cap_w: np.ndarray  # float64 (S)
+    site_pue: np.ndarray  # float64 (S)
+    outage_pool: np.ndarray  # int64 (K)
+    outage_start_s: np.ndarray  # float64 (K)
+    outage_end_s: np.ndarray  # float64 (K)
+    outage_gpus: np.ndarray  # int64 (K)
+    reference_gpu: str
+
+    @property
+    def n_pools(self) -> int:
+        return len(self.pool_names)
+
+    @property
+    def n_domains(self) -> int:
+        return int(self.domain.max()) + 1 if self.domain.size else 0
+
+    @property
+    def pool_pue(self) -> np.ndarray:
+        return self.site_pue[self.pool_site]
+
+    def in_service_at(self, t_s: float) -> np.ndarray:
+        """Installed GPUs less those in an outage at time t."""
+        active = (self.outage_start_s <= t_s) & (t_s < self.outage_end_s)
+        down = np.bincount(self.outage_pool[active], weights=self.outage_gpus[active], minlength=self.n_pools)
+        return np.maximum(self.installed - down.astype(np.int64), 0)
+
+    def capacity_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """(in-service GPUs, GPUs that may be busy) per pool at time t, for all pools at once."""
+        in_service = self.in_service_at(t_s)
+        usable = power_capped_capacity(
+            in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, self.site_pue
+        )
+        return in_service, usable
+
+    def change_times_s(self) -> np.ndarray:
+        """Times at which capacity may change between ticks' regular updates (outage edges)."""
+        return np.unique(np.concatenate([self.outage_start_s, self.outage_end_s]))
+
+    def type_set_masks(self, jobs: JobTable) -> np.ndarray:
+        """(T, P) bool: which pools each of the jobs' acceptable-type sets may use."""
+        masks = np.zeros((len(jobs.type_sets), self.n_pools), dtype=bool)
+        gpus = np.asarray(self.pool_gpu)
+        for k, types in enumerate(jobs.type_sets):
+            masks[k] = True if types == (ANY_GPU,) else np.isin(gpus, types)
+        return masks
+
+
+def build_world(scenario: Scenario) -> World:
+    """Pools and sites from a validated scenario."""
+    table = scenario.accelerator_table()
+    ref_tflops = table[scenario.workload.reference_gpu].bf16_tflops.value
+    names, gpus, site_of, installed, speed, busy, idle, domain_keys = [], [], [], [], [], [], [], []
+    o_pool, o_start, o_end, o_gpus = [], [], [], []
+    for s, site in enumerate(scenario.sites):
+        for pool in site.pools:
+            acc = table[pool.gpu]
+            p = len(names)
+            names.append(pool.name)
+            gpus.append(pool.gpu)
+            site_of.append(s)
+            installed.append(pool.count)
+            speed.append(acc.bf16_tflops.value / ref_tflops)
+            busy.append(pool.busy_power_w if pool.busy_power_w is not None else acc.busy_power_w)
+            idle.append(pool.idle_power_w if pool.idle_power_w is not None else default_idle_power_w(acc))
+            domain_keys.append(s if scenario.policy.allow_mixed_gangs else (s, pool.gpu))
+            for outage in pool.outages:
+                o_pool.append(p)
+                o_start.append(outage.start_h * SECONDS_PER_HOUR)
+                o_end.append((outage.start_h + outage.duration_h) * SECONDS_PER_HOUR)
+                o_gpus.append(outage.gpus)
+    domain_ids: dict[object, int] = {}
+    domain = [domain_ids.setdefault(k, len(domain_ids)) for k in domain_keys]
+    return World(
+        pool_names=tuple(names),
+        pool_gpu=tuple(gpus),
+        pool_site=np.asarray(site_of, dtype=np.int64),
+        installed=np.asarray(installed, dtype=np.int64),
+        speed=np.asarray(speed, dtype=np.float64),
+        busy_power_w=np.asarray(busy, dtype=np.float64),
+        idle_power_w=np.minimum(np.asarray(idle, dtype=np.float64), np.asarray(busy, dtype=np.float64)),
+        domain=np.asarray(domain, dtype=np.int64),
+        site_names=tuple(site.name for site in scenario.sites),
+        site_lat_deg=np.asarray([site.location.lat_deg for site in scenario.sites]),
+        site_lon_deg=np.asarray([site.location.lon_deg for site in scenario.sites]),
+        site_cap_w=np.asarray([site.power_cap_mw * 1e6 for site in scenario.sites]),
+        site_pue=np.asarray([site.pue for site in scenario.sites]),
+        outage_pool=np.asarray(o_pool, dtype=np.int64),
+        outage_start_s=np.asarray(o_start, dtype=np.float64),
+        outage_end_s=np.asarray(o_end, dtype=np.float64),
+        outage_gpus=np.asarray(o_gpus, dtype=np.int64),
+        reference_gpu=scenario.workload.reference_gpu,
+    )
+
+
+def default_idle_power_w(acc) -> float:
+    """The catalogue's idle draw where one is published; otherwise zero (idle energy not counted)."""
+    if acc.idle_power_w is not None and acc.idle_power_w.value is not None:
+        return acc.idle_power_w.value
+    return 0.0
