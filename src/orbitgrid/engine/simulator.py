@@ -83,6 +83,7 @@ class Simulator:
         self.heap: list[tuple[float, int, int]] = []  # (end_s, job, epoch)
         self.ticks = TickRecord([], [], [], [], [], [])
         self.events = 0
+        self._changes_at_pass = -1
         # the largest gang each type set could ever get, with all GPUs in service
         _, usable = world.capacity_at(-math.inf)
         self.max_usable = usable
@@ -123,6 +124,7 @@ class Simulator:
             raise PolicyError(f"job {job} placed beyond capacity of pools {pools.tolist()}")
         speed = float(w.speed[pools].min())
         s.dequeue(job)
+        s.changes += 1
         s.allocated[pools] += gpus
         s.state[job] = RUNNING
         s.speed[job] = speed
@@ -137,6 +139,7 @@ class Simulator:
     def _stop(self, job: int, why: int) -> None:
         """End a running gang's allocation: log it, free its GPUs, credit its work."""
         s = self.s
+        s.changes += 1
         start = float(s.run_start_s[job])
         elapsed = s.now_s - start
         for row in s.rows.pop(job):
@@ -181,6 +184,7 @@ class Simulator:
                 self._preempt(int(job))
         if changed:
             s.version += 1
+            s.changes += 1
         t = self.ticks
         t.time_s.append(s.now_s)
         t.capacity.append(capacity)
@@ -192,9 +196,15 @@ class Simulator:
 
     def _schedule(self) -> None:
         s = self.s
-        if not s.queue or not (s.capacity > s.allocated).any():
-            return
-        for placement in self.policy.decide(ClusterView(s)):
+        if s.queue and (s.capacity > s.allocated).any():
+            s.quiet = s.changes == self._changes_at_pass
+            placements = self.policy.decide(ClusterView(s))
+        else:
+            placements = []
+        # a pass that starts nothing leaves every verdict standing until something changes
+        self._changes_at_pass = s.changes
+        s.new_jobs = []
+        for placement in placements:
             self._start(placement)
 
     # --- the loop ------------------------------------------------------------------
@@ -226,6 +236,7 @@ class Simulator:
                 changed |= self._tick()
                 next_tick_s += self.tick_s
             while next_job < n_jobs and arrivals[next_job] <= now:
+                s.new_jobs.append(next_job)
                 self._arrive(next_job)
                 next_job += 1
                 self.events += 1

@@ -96,8 +96,14 @@ class EngineState:
         self.world = world
         self.jobs = jobs
         self.type_set_masks = world.type_set_masks(jobs)
+        self.type_set_pools = [np.flatnonzero(m) for m in self.type_set_masks]
+        # the fastest GPU each type set may use: bounds a job's runtime from below
+        self.type_set_max_speed = np.where(self.type_set_masks, world.speed[None, :], 0.0).max(axis=1, initial=0.0)
         self.now_s = 0.0
-        self.version = 0
+        self.version = 0  # capacity changes and preemptions: reservations go stale
+        self.changes = 0  # any start, stop or capacity change
+        self.quiet = False  # set by the engine for each pass: only arrivals since the last
+        self.new_jobs: list[int] = []
         self.capacity = np.zeros(world.n_pools, dtype=np.int64)
         self.in_service = np.zeros(world.n_pools, dtype=np.int64)
         self.allocated = np.zeros(world.n_pools, dtype=np.int64)
@@ -130,6 +136,9 @@ class EngineState:
             raise AssertionError(f"job {job} is not in the queue")
         del self.queue[i]
         self.queued_gpus -= int(self.jobs.gpus[job])
+
+    def queue_rank(self, job: int) -> int:
+        return bisect.bisect_left(self.queue, self._key(job))
 
     def _key(self, job: int) -> tuple[int, float, int]:
         return (-int(self.jobs.priority[job]), float(self.jobs.arrival_s[job]), job)

@@ -30,13 +30,14 @@ class Reservation:
     shadow_s: float
     extra: int
     pools: np.ndarray  # bool (P)
+    only_reserved: np.ndarray | None = None  # bool (T): type sets that can use no other pool
 
 
 def reserve(view: ClusterView, job: int) -> Reservation:
     """The earliest start of `job` in any training domain, if running jobs end as expected."""
     world = view.world
     n = int(view.jobs.gpus[job])
-    acceptable = view._s.type_set_masks[view.jobs.type_set[job]]
+    acceptable = view.type_set_masks()[view.jobs.type_set[job]]
     best = Reservation(job, view.state_version, math.inf, 0, np.zeros(world.n_pools, dtype=bool))
     for d in np.unique(world.domain[acceptable]):
         pools = acceptable & (world.domain == d)
@@ -47,7 +48,8 @@ def reserve(view: ClusterView, job: int) -> Reservation:
         if k >= times.size:
             continue  # not enough even when all running jobs end (capacity is reduced)
         if times[k] < best.shadow_s:
-            best = Reservation(job, view.state_version, float(times[k]), int(total[k]) - n, pools)
+            last = int(np.searchsorted(times, times[k], side="right")) - 1  # all that free up then
+            best = Reservation(job, view.state_version, float(times[k]), int(total[last]) - n, pools)
     return best
 
 
@@ -56,8 +58,13 @@ class EasyBackfillPolicy:
     def __init__(self, spec: PolicySpec) -> None:
         self.depth = spec.backfill_depth
         self._reservation: Reservation | None = None
+        self._blocked_head: int | None = None
 
     def decide(self, view: ClusterView) -> list[Placement]:
+        if view.quiet and self._blocked_head is not None and view.queue_head(1) == [self._blocked_head]:
+            # only arrivals since the last pass: earlier verdicts stand, judge the newcomers
+            fresh = [j for j in view.new_jobs if view.queue_rank(j) < self.depth]
+            return self._backfill(view, self._blocked_head, np.asarray(fresh, dtype=np.int64), [])
         placements: list[Placement] = []
         window = view.queue_head(self.depth)
         i = 0
@@ -69,18 +76,36 @@ class EasyBackfillPolicy:
             view.take(placement)
             placements.append(placement)
             i += 1
+        self._blocked_head = window[i] if i < len(window) else None
+        if placements:
+            self._reservation = None  # jobs started ahead of the head used GPUs it counted on
         if i >= len(window) - 1:
             return placements
-        head = window[i]
-        rest = np.asarray(window[i + 1 :], dtype=np.int64)
-        candidates = rest[view.fits(rest)]
+        return self._backfill(view, window[i], np.asarray(window[i + 1 :], dtype=np.int64), placements)
+
+    def _backfill(self, view: ClusterView, head: int, rest: np.ndarray, placements: list[Placement]) -> list[Placement]:
+        """Start those of `rest` (in order) that fit now without delaying `head`."""
+        if rest.size == 0:
+            return placements
+        # a vectorised pre-check pays off only for more than a few jobs
+        candidates = rest[view.fits(rest)] if rest.size > 4 else rest
         if candidates.size == 0:
             return placements
         res = self._reservation
-        # jobs started ahead of the head in this pass used GPUs the old reservation counted on
-        if res is None or res.job != head or res.version != view.state_version or placements:
+        if res is None or res.job != head or res.version != view.state_version:
             res = self._reservation = reserve(view, head)
+        if math.isfinite(res.shadow_s):
+            # skip, all at once, jobs that can neither end before the shadow time nor
+            # keep within the spare GPUs (only for jobs that must use the reserved pools)
+            if res.only_reserved is None:
+                res.only_reserved = ~(view.type_set_masks() & ~res.pools[None, :]).any(axis=1)
+            only_reserved = res.only_reserved
+            ends_in_time = view.now_s + view.min_runtime_s(candidates) <= res.shadow_s
+            must_take = np.where(only_reserved[view.jobs.type_set[candidates]], view.jobs.gpus[candidates], 0)
+            candidates = candidates[ends_in_time | (must_take <= res.extra)]
         for job in candidates.tolist():
+            if view.free_total <= 0:
+                break
             placement = view.find_placement(int(job))
             if placement is None:
                 continue

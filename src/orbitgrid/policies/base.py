@@ -47,6 +47,11 @@ class ClusterView:
         self.world = state.world
         self.jobs = state.jobs
         self.free = state.capacity - state.allocated  # scratch copy, int64 (P)
+        self.free_total = int(self.free.sum())
+        self._taken: list[tuple[Placement, float]] = []  # reserved in this view, with expected ends
+        # True when nothing but arrivals (`new_jobs`) happened since the last pass
+        self.quiet: bool = state.quiet
+        self.new_jobs: list[int] = state.new_jobs
         self._domain_free_max: np.ndarray | None = None
 
     # --- the queue -------------------------------------------------------------
@@ -57,6 +62,10 @@ class ClusterView:
         """The first `limit` queued jobs, in policy order (priority, then arrival)."""
         return [key[2] for key in self._s.queue[:limit]]
 
+    def queue_rank(self, job: int) -> int:
+        """The job's position in the queue (0 = head)."""
+        return self._s.queue_rank(job)
+
     @property
     def state_version(self) -> int:
         """Changes whenever capacity changes or a job is preempted (reservations go stale)."""
@@ -65,6 +74,16 @@ class ClusterView:
     def remaining_work_s(self, job: int) -> float:
         """Reference-GPU-seconds of work the job still has to do."""
         return float(self.jobs.work_ref_gpu_s[job] - self._s.work_done_s[job])
+
+    def min_runtime_s(self, jobs: np.ndarray) -> np.ndarray:
+        """A lower bound on each job's remaining runtime: all of it on its fastest GPU type."""
+        s = self._s
+        remaining = self.jobs.work_ref_gpu_s[jobs] - s.work_done_s[jobs]
+        return remaining / (self.jobs.gpus[jobs] * s.type_set_max_speed[self.jobs.type_set[jobs]])
+
+    def type_set_masks(self) -> np.ndarray:
+        """(T, P) bool: the pools each acceptable-type set may use."""
+        return self._s.type_set_masks
 
     def runtime_s(self, placement: Placement) -> float:
         """How long the placement would take to finish the job's remaining work."""
@@ -90,35 +109,57 @@ class ClusterView:
         gang speed. None if no domain has room."""
         world = self.world
         n = int(self.jobs.gpus[job])
-        acceptable = self._s.type_set_masks[self.jobs.type_set[job]]
-        free_ok = np.where(acceptable, self.free, 0)
-        single = np.flatnonzero(free_ok >= n)
-        if single.size:
-            order = np.lexsort((free_ok[single], -world.speed[single]))
-            p = int(single[order[0]])
+        if n > self.free_total:
+            return None
+        pools = self._s.type_set_pools[self.jobs.type_set[job]]  # acceptable pool indices
+        free_ok = self.free[pools]
+        single = (free_ok >= n).nonzero()[0]
+        if single.size == 1:
+            p = int(pools[single[0]])
             return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
-        domain_free = np.bincount(world.domain, weights=free_ok, minlength=world.n_domains)
+        if single.size:
+            order = np.lexsort((free_ok[single], -world.speed[pools[single]]))
+            p = int(pools[single[order[0]]])
+            return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
+        have = free_ok > 0
+        pools, free_ok = pools[have], free_ok[have]
+        if int(free_ok.sum()) < n:
+            return None
+        domains = world.domain[pools]
         best: Placement | None = None
-        for d in np.flatnonzero(domain_free >= n):
-            pools = np.flatnonzero((world.domain == d) & (free_ok > 0))
-            pools = pools[np.lexsort((-free_ok[pools], -world.speed[pools]))]
-            cum = np.cumsum(free_ok[pools])
+        for d in np.unique(domains):
+            in_d = domains == d
+            if int(free_ok[in_d].sum()) < n:
+                continue
+            cand, cand_free = pools[in_d], free_ok[in_d]
+            order = np.lexsort((-cand_free, -world.speed[cand]))
+            cand, cand_free = cand[order], cand_free[order]
+            cum = np.cumsum(cand_free)
             used = int(np.searchsorted(cum, n)) + 1
-            pools = pools[:used]
-            gpus = free_ok[pools].copy()
+            gpus = cand_free[:used].copy()
             gpus[-1] -= int(cum[used - 1]) - n
-            speed = float(world.speed[pools].min())
-            if best is None or speed > best.speed or (speed == best.speed and pools.size < best.pools.size):
-                best = Placement(job, pools, gpus, speed)
+            speed = float(world.speed[cand[:used]].min())
+            if best is None or speed > best.speed or (speed == best.speed and used < best.pools.size):
+                best = Placement(job, cand[:used], gpus, speed)
         return best
 
     def take(self, placement: Placement) -> None:
         """Reserve the placement's GPUs in this view, so later choices see them as busy."""
         np.subtract.at(self.free, placement.pools, placement.gpus)
+        self.free_total -= int(placement.gpus.sum())
+        self._taken.append((placement, self.now_s + self.runtime_s(placement)))
         self._domain_free_max = None
 
     # --- running work, for reservations --------------------------------------
     def release_profile(self, pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(times, GPUs) at which running jobs will free GPUs in the masked pools, soonest
-        first, assuming they run to their expected end."""
-        return self._s.release_profile(pool_mask)
+        first, assuming they run to their expected end. Includes jobs taken in this view."""
+        end_s, gpus = self._s.release_profile(pool_mask)
+        if not self._taken:
+            return end_s, gpus
+        extra_end = [end for pl, end in self._taken for p in pl.pools if pool_mask[p]]
+        extra_gpus = [int(g) for pl, _ in self._taken for p, g in zip(pl.pools, pl.gpus) if pool_mask[p]]
+        end_s = np.concatenate([end_s, np.asarray(extra_end, dtype=np.float64)])
+        gpus = np.concatenate([gpus, np.asarray(extra_gpus, dtype=np.int64)])
+        order = np.argsort(end_s, kind="stable")
+        return end_s[order], gpus[order]

@@ -15,17 +15,22 @@ from orbitgrid.scenario import PolicySpec
 class FifoPolicy:
     def __init__(self, spec: PolicySpec) -> None:
         self.spec = spec
+        self._blocked_head: int | None = None
 
     def decide(self, view: ClusterView) -> list[Placement]:
+        if view.quiet and view.queue_head(1) == [self._blocked_head]:
+            return []  # only arrivals behind a head that still does not fit
         placements: list[Placement] = []
         start = 0
         while True:
             batch = view.queue_head(start + 64)[start:]
             if not batch:
+                self._blocked_head = None
                 return placements
             for job in batch:
                 placement = view.find_placement(job)
                 if placement is None:
+                    self._blocked_head = job
                     return placements
                 view.take(placement)
                 placements.append(placement)

@@ -47,7 +47,10 @@ class World:
 
     @property
     def n_domains(self) -> int:
-        return int(self.domain.max()) + 1 if self.domain.size else 0
+        return self._n_domains
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_n_domains", int(self.domain.max()) + 1 if self.domain.size else 0)
 
     @property
     def pool_pue(self) -> np.ndarray:
