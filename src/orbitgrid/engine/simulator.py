@@ -189,10 +189,14 @@ class Simulator:
         t.time_s.append(s.now_s)
         t.capacity.append(capacity)
         t.in_service.append(in_service)
+        return changed
+
+    def _record_queue(self) -> None:
+        """The queue as it stands once every event of a tick's instant has been handled."""
+        s, t = self.s, self.ticks
         t.queued_jobs.append(len(s.queue))
         t.queued_gpus.append(s.queued_gpus)
         t.running_jobs.append(len(s.rows))
-        return changed
 
     def _schedule(self) -> None:
         s = self.s
@@ -232,7 +236,8 @@ class Simulator:
                     self._complete(job)
                     self.events += 1
                     changed = True
-            if next_tick_s <= now:
+            ticked = next_tick_s <= now
+            if ticked:
                 changed |= self._tick()
                 next_tick_s += self.tick_s
             while next_job < n_jobs and arrivals[next_job] <= now:
@@ -243,6 +248,8 @@ class Simulator:
                 changed = True
             if changed:
                 self._schedule()
+            if ticked:
+                self._record_queue()
             loops += 1
             if progress is not None and loops % 2048 == 0:
                 wall = time.monotonic()
