@@ -107,11 +107,15 @@ def validate(scenario: Path = typer.Argument(..., help="scenario YAML file")) ->
     """Check a scenario file without running it; list every problem, one per line."""
     from orbitgrid.scenario import load_scenario
 
+    from orbitgrid.workload.csv_jobs import read_jobs_csv
+
     try:
         loaded = load_scenario(scenario)
+        sc = loaded.scenario
+        if sc.workload.csv is not None:  # a job file is input too: check every row
+            read_jobs_csv(loaded.resolve(sc.workload.csv), set(sc.accelerator_table()))
     except InputError as exc:
         _fail(exc, all_lines=True)
-    sc = loaded.scenario
     gpus = sum(p.count for s in sc.sites for p in s.pools)
     err.print(f"{scenario}: ok: {sc.name!r}, {len(sc.sites)} site(s), {gpus:,} GPUs, policy {sc.policy.name}")
 

@@ -10,14 +10,25 @@ import difflib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orbitgrid.catalog.accelerators import Accelerator, load_accelerators
 from orbitgrid.errors import InputError, Problem
 from orbitgrid.yaml_lines import LineMap, PathKey, format_path, load_yaml_with_lines
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+def _not_bool(value: object) -> object:
+    """YAML reads `yes`/`true` as booleans; pydantic would quietly take them as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+Number = Annotated[float, NoBool, Field(allow_inf_nan=False)]
+PositiveFloat = Annotated[float, NoBool, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, NoBool, Field(ge=0, allow_inf_nan=False)]
+Int = Annotated[int, NoBool]
+MAX_GPUS = 100_000_000  # a gang or pool beyond this is a typo, not a fleet
 
 
 class _Model(BaseModel):
@@ -25,8 +36,8 @@ class _Model(BaseModel):
 
 
 class Location(_Model):
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=180)
+    lat_deg: Number = Field(ge=-90, le=90)
+    lon_deg: Number = Field(ge=-180, le=180)
 
 
 class Outage(_Model):
@@ -34,7 +45,7 @@ class Outage(_Model):
 
     start_h: NonNegFloat
     duration_h: PositiveFloat
-    gpus: int = Field(gt=0)
+    gpus: Int = Field(gt=0, le=MAX_GPUS)
 
 
 class PoolSpec(_Model):
@@ -42,7 +53,7 @@ class PoolSpec(_Model):
 
     name: str = Field(min_length=1)
     gpu: str = Field(min_length=1, description="accelerator name from the catalogue or `accelerators`")
-    count: int = Field(gt=0)
+    count: Int = Field(gt=0, le=MAX_GPUS)
     busy_power_w: PositiveFloat | None = Field(
         default=None, description="IT power per busy GPU; default: the catalogue's server share, else its TDP"
     )
@@ -56,15 +67,15 @@ class SiteSpec(_Model):
     name: str = Field(min_length=1)
     location: Location
     power_cap_mw: PositiveFloat
-    pue: float = Field(ge=1.0, le=3.0, description="power usage effectiveness, facility / IT power")
+    pue: Number = Field(ge=1.0, le=3.0, description="power usage effectiveness, facility / IT power")
     pools: list[PoolSpec] = Field(min_length=1)
 
 
 class GpuCountDistribution(_Model):
     """Bounded Pareto over [min, max] GPUs, optionally rounded to a power of two."""
 
-    min: int = Field(default=1, gt=0)
-    max: int = Field(default=256, gt=0)
+    min: Int = Field(default=1, gt=0, le=MAX_GPUS)
+    max: Int = Field(default=256, gt=0, le=MAX_GPUS)
     pareto_alpha: PositiveFloat = 1.0
     power_of_two: bool = True
 
@@ -96,7 +107,7 @@ class GpuTypeChoice(_Model):
 
 
 class PriorityChoice(_Model):
-    value: int = 0
+    value: Int = Field(default=0, ge=-(10**9), le=10**9)
     weight: PositiveFloat = 1.0
 
 
@@ -109,7 +120,7 @@ class GeneratorSpec(_Model):
     """Synthetic training jobs: Poisson arrivals, heavy-tailed sizes and runtimes."""
 
     arrival_rate_per_h: PositiveFloat
-    jobs: int | None = Field(default=None, gt=0, description="stop after this many jobs")
+    jobs: Int | None = Field(default=None, gt=0, le=10**9, description="stop after this many jobs")
     start_h: NonNegFloat = 0.0
     end_h: PositiveFloat | None = Field(default=None, description="last arrival; default: simulation.duration_h")
     gpus_per_job: GpuCountDistribution = Field(default_factory=GpuCountDistribution)
@@ -136,13 +147,13 @@ class PolicySpec(_Model):
     allow_mixed_gangs: bool = Field(
         default=True, description="a gang may span GPU types within a site, running at its slowest member's speed"
     )
-    backfill_depth: int = Field(default=100, gt=0, description="queued jobs examined per backfill pass")
+    backfill_depth: Int = Field(default=100, gt=0, le=10**6, description="queued jobs examined per backfill pass")
 
 
 class SimulationSpec(_Model):
     duration_h: PositiveFloat
-    tick_s: float = Field(default=300.0, ge=1.0, le=86400.0, allow_inf_nan=False)
-    seed: int = Field(default=0, ge=0)
+    tick_s: Number = Field(default=300.0, ge=1.0, le=86400.0, allow_inf_nan=False)
+    seed: Int = Field(default=0, ge=0, le=2**63 - 1)
     drain: bool = Field(default=False, description="after the last arrival, run on until every job has ended")
     drain_limit_h: PositiveFloat | None = Field(default=None, description="stop draining after this long")
 
@@ -193,7 +204,7 @@ class LoadedScenario(BaseModel):
 def _friendly(err: dict) -> tuple[str, str | None]:
     """Pydantic's message, plus what the user wrote and a hint for the common cases."""
     kind = err.get("type", "")
-    msg = err.get("msg", "invalid")
+    msg = err.get("msg", "invalid").removeprefix("Value error, ")
     hint = None
     if kind == "extra_forbidden":
         msg = "unknown field"
@@ -329,7 +340,8 @@ def load_scenario(file: str | Path) -> LoadedScenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = _pydantic_problems(exc, name, lines)
-        problems.sort(key=lambda p: (p.line or 0))
+        # a misspelt key shows as "unknown field" and "field required": the first explains both
+        problems.sort(key=lambda p: (p.message == "field required", p.line or 0))
         raise InputError(problems) from None
     loaded = LoadedScenario(scenario=scenario, file=path, text=path.read_text(encoding="utf-8"))
     problems = _reference_problems(loaded, lines)

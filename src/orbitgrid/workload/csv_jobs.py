@@ -13,12 +13,14 @@ Columns (header required; order free):
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 
 from orbitgrid.errors import InputError, Problem
+from orbitgrid.scenario import MAX_GPUS
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 REQUIRED = ("arrival_h", "gpus", "work_gpu_h")
@@ -33,74 +35,81 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
         return InputError([Problem(name, line, column, message, hint)])
 
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise fail(None, "", f"cannot read: {exc.strerror}") from None
-    with handle:
-        reader = csv.reader(handle)
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark spreadsheets write
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise fail(line, "", f"not UTF-8 text ({exc.reason})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise fail(1, "", "empty file", "the first line names the columns: " + ",".join(REQUIRED)) from None
+    except csv.Error as exc:
+        raise fail(1, "", f"unreadable header ({exc})") from None
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise fail(1, missing[0], "missing column", "required columns: " + ",".join(REQUIRED))
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise fail(1, unknown[0], "unknown column", "allowed: " + ",".join(REQUIRED + OPTIONAL))
+    repeated = [c for i, c in enumerate(header) if c in header[:i]]
+    if repeated:
+        raise fail(1, repeated[0], "column named twice")
+    col = {c: header.index(c) for c in header}
+
+    arrival: list[float] = []
+    gpus: list[int] = []
+    work: list[float] = []
+    type_set: list[int] = []
+    priority: list[int] = []
+    tenant: list[int] = []
+    names: list[str] = []
+    type_sets: dict[tuple[str, ...], int] = {}
+    tenants: dict[str, int] = {}
+
+    def number(row: list[str], line: int, column: str, kind: type, minimum: float, strict: bool, maximum: float = math.inf):
+        text = row[col[column]].strip()
         try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise fail(1, "", "empty file", "the first line names the columns: " + ",".join(REQUIRED)) from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise fail(1, "", f"unreadable header ({exc})") from None
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise fail(1, missing[0], "missing column", "required columns: " + ",".join(REQUIRED))
-        unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-        if unknown:
-            raise fail(1, unknown[0], "unknown column", "allowed: " + ",".join(REQUIRED + OPTIONAL))
-        col = {c: header.index(c) for c in header}
+            value = kind(text)
+        except ValueError:
+            raise fail(line, column, f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise fail(line, column, f"not a finite number: {text!r}")
+        if value < minimum or (strict and value == minimum):
+            raise fail(line, column, f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
+        if value > maximum:
+            raise fail(line, column, f"must be <= {maximum:g}, got {text}")
+        return value
 
-        arrival: list[float] = []
-        gpus: list[int] = []
-        work: list[float] = []
-        type_set: list[int] = []
-        priority: list[int] = []
-        tenant: list[int] = []
-        names: list[str] = []
-        type_sets: dict[tuple[str, ...], int] = {}
-        tenants: dict[str, int] = {}
-
-        def number(row: list[str], line: int, column: str, kind: type, minimum: float, strict: bool):
-            text = row[col[column]].strip()
-            try:
-                value = kind(text)
-            except ValueError:
-                raise fail(line, column, f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
-            if kind is float and not math.isfinite(value):
-                raise fail(line, column, f"not a finite number: {text!r}")
-            if value < minimum or (strict and value == minimum):
-                raise fail(line, column, f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
-            return value
-
-        try:
-            for line, row in enumerate(reader, start=2):
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    raise fail(line, "", f"{len(row)} fields, the header has {len(header)}")
-                arrival.append(number(row, line, "arrival_h", float, 0.0, False))
-                gpus.append(number(row, line, "gpus", int, 0, True))
-                work.append(number(row, line, "work_gpu_h", float, 0.0, True))
-                types_text = row[col["gpu_types"]].strip() if "gpu_types" in col else ""
-                if types_text in ("", ANY_GPU):
-                    key: tuple[str, ...] = (ANY_GPU,)
-                else:
-                    parts = [t.strip() for t in types_text.split("|")]
-                    for t in parts:
-                        if t not in known_gpus:
-                            raise fail(line, "gpu_types", f"unknown GPU type {t!r}", "known: " + ", ".join(sorted(known_gpus)))
-                    key = tuple(sorted(set(parts)))
-                type_set.append(type_sets.setdefault(key, len(type_sets)))
-                priority.append(number(row, line, "priority", int, -(2**31), False) if "priority" in col and row[col["priority"]].strip() else 0)
-                tenant_name = row[col["tenant"]].strip() if "tenant" in col else ""
-                tenant.append(tenants.setdefault(tenant_name or "default", len(tenants)))
-                names.append(row[col["job_id"]].strip() if "job_id" in col else str(line - 1))
-        except csv.Error as exc:
-            raise fail(reader.line_num, "", f"malformed CSV ({exc})") from None
-        except UnicodeDecodeError as exc:
-            raise fail(reader.line_num + 1, "", f"not UTF-8 text ({exc.reason})") from None
+    try:
+        for line, row in enumerate(reader, start=2):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise fail(line, "", f"{len(row)} fields, the header has {len(header)}")
+            arrival.append(number(row, line, "arrival_h", float, 0.0, False))
+            gpus.append(number(row, line, "gpus", int, 0, True, MAX_GPUS))
+            work.append(number(row, line, "work_gpu_h", float, 0.0, True))
+            types_text = row[col["gpu_types"]].strip() if "gpu_types" in col else ""
+            if types_text in ("", ANY_GPU):
+                key: tuple[str, ...] = (ANY_GPU,)
+            else:
+                parts = [t.strip() for t in types_text.split("|")]
+                for t in parts:
+                    if t not in known_gpus:
+                        raise fail(line, "gpu_types", f"unknown GPU type {t!r}", "known: " + ", ".join(sorted(known_gpus)))
+                key = tuple(sorted(set(parts)))
+            type_set.append(type_sets.setdefault(key, len(type_sets)))
+            priority.append(number(row, line, "priority", int, -(10**9), False, 10**9) if "priority" in col and row[col["priority"]].strip() else 0)
+            tenant_name = row[col["tenant"]].strip() if "tenant" in col else ""
+            tenant.append(tenants.setdefault(tenant_name or "default", len(tenants)))
+            names.append(row[col["job_id"]].strip() if "job_id" in col else str(line - 1))
+    except csv.Error as exc:
+        raise fail(reader.line_num, "", f"malformed CSV ({exc})") from None
 
     return JobTable(
         arrival_s=np.asarray(arrival, dtype=np.float64) * 3600.0,
