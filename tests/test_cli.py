@@ -291,11 +291,13 @@ def test_run_with_missing_csv(tmp_path: Path) -> None:
     assert _entries(tmp_path / "OUT") == []
 
 
-@pytest.mark.xfail(strict=True, reason="validate does not read the job CSV, so a bad row passes validate and fails run")
 def test_validate_reports_bad_csv_row(tmp_path: Path) -> None:
+    # the job file is input too: validate must not say ok when run would fail on it
     _scenario_with_csv(tmp_path, "arrival_h,gpus,work_gpu_h\n0,8,1\n0.5,eight,1\n")
     (only,) = _assert_user_error(orbitgrid("validate", "with_csv.yaml", cwd=tmp_path))
-    assert "jobs_in.csv:3: gpus" in only
+    assert LINE_ERROR.match(only), only
+    assert re.search(r"jobs_in\.csv:3: gpus: not an integer: 'eight'$", only), only
+    assert "ok" not in only
 
 
 def test_run_with_huge_priority_is_a_user_error(tmp_path: Path) -> None:

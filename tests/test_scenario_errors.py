@@ -199,11 +199,14 @@ def test_negative_power_cap(tmp_path: Path) -> None:
     assert "-5" in problem.message
 
 
-def test_nan_power_cap(tmp_path: Path) -> None:
-    problem = _first(tmp_path, _edit("power_cap_mw: 5", "power_cap_mw: .nan"))
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_non_finite_power_cap(tmp_path: Path, value: str) -> None:
+    problem = _first(tmp_path, _edit("power_cap_mw: 5", f"power_cap_mw: {value}"))
     assert problem.line == L_POWER_CAP
     assert problem.path == "sites[0].power_cap_mw"
-    assert "finite" in problem.message
+    assert f"(got {value[1:]})" in problem.message or f"(got {value})" in problem.message
+    if value == ".nan":
+        assert problem.message == "not a number (got .nan)"
 
 
 def test_pue_below_one(tmp_path: Path) -> None:

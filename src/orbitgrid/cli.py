@@ -117,7 +117,7 @@ def validate(scenario: Path = typer.Argument(..., help="scenario YAML file")) ->
     except InputError as exc:
         _fail(exc, all_lines=True)
     gpus = sum(p.count for s in sc.sites for p in s.pools)
-    err.print(f"{scenario}: ok: {sc.name!r}, {len(sc.sites)} site(s), {gpus:,} GPUs, policy {sc.policy.name}")
+    print(f"{scenario}: ok: {sc.name!r}, {len(sc.sites)} site(s), {gpus:,} GPUs, policy {sc.policy.name}", file=sys.stderr)
 
 
 @app.command()

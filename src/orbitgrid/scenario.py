@@ -210,6 +210,8 @@ def _friendly(err: dict) -> tuple[str, str | None]:
         msg = "unknown field"
     elif kind == "missing":
         msg = "field required"
+    elif isinstance(err.get("input"), float) and err["input"] != err["input"]:
+        msg = "not a number (got .nan)"
     elif "input" in err and kind not in ("model_type", "dict_type", "list_type") and not isinstance(
         err["input"], (dict, list)
     ):
@@ -254,6 +256,9 @@ _FIELDS_BY_PARENT: dict[str, list[str]] = {
     "sites": list(SiteSpec.model_fields),
     "pools": list(PoolSpec.model_fields),
     "outages": list(Outage.model_fields),
+    "gpu_types": list(GpuTypeChoice.model_fields),
+    "priorities": list(PriorityChoice.model_fields),
+    "tenants": list(TenantChoice.model_fields),
 }
 
 

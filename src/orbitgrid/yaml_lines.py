@@ -81,6 +81,8 @@ def load_yaml_with_lines(file: Path) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            problem += f" ({exc.context} on line {exc.context_mark.line + 1})"
         raise InputError([Problem(name, line, "yaml", f"{problem}", "check indentation, colons and quotes")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, None, "yaml", str(exc).splitlines()[0])]) from None

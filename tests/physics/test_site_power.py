@@ -39,3 +39,11 @@ def test_cap_binds_per_site_and_never_below_zero():
         np.array([1.0, 1.0]),
     )
     assert cap.tolist() == [10, 0, 0]
+
+
+def test_cap_holds_when_busy_equals_idle():
+    # busy = idle = 1000 W: 10 GPUs draw 10 kW whatever they do; a 5 kW cap allows none,
+    # a 20 kW cap all of them
+    args = (np.array([10]), np.array([1000.0]), np.array([1000.0]), np.array([0]))
+    assert power_capped_capacity(*args, np.array([5_000.0]), np.array([1.0])).tolist() == [0]
+    assert power_capped_capacity(*args, np.array([20_000.0]), np.array([1.0])).tolist() == [10]

@@ -41,7 +41,8 @@ def power_capped_capacity(
     swing_w = np.bincount(pool_site, weights=n * (busy_power_w - idle_power_w), minlength=n_sites)
     budget_w = site_cap_w / site_pue - idle_w
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(swing_w > 0, budget_w / swing_w, 1.0)
+        # with no busy-over-idle swing the cap either holds for every GPU or for none
+        share = np.where(swing_w > 0, budget_w / swing_w, np.where(budget_w >= 0, 1.0, 0.0))
     share = np.clip(share, 0.0, 1.0)
     # a hair of slack so that an exact fit is not lost to rounding
     return np.minimum(in_service_gpus, np.floor(share[pool_site] * n + 1e-9)).astype(np.int64)

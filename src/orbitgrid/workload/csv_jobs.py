@@ -86,7 +86,8 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
         return value
 
     try:
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num  # the file's line where this row ends (quoted newlines count)
             if not row or all(not cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
