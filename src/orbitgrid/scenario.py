@@ -7,6 +7,7 @@ re-validates what passes here.
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -83,6 +84,8 @@ class GpuCountDistribution(_Model):
     def _ordered(self) -> "GpuCountDistribution":
         if self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        if self.power_of_two and 2 ** math.ceil(math.log2(self.min)) > self.max:
+            raise ValueError(f"no power of two lies in [{self.min}, {self.max}]; set power_of_two: false")
         return self
 
 
@@ -98,6 +101,8 @@ class DurationDistribution(_Model):
     def _ordered(self) -> "DurationDistribution":
         if self.max_h < self.min_h:
             raise ValueError(f"max_h ({self.max_h}) is below min_h ({self.min_h})")
+        if not self.min_h <= self.median_h <= self.max_h:
+            raise ValueError(f"median_h ({self.median_h}) is outside [min_h, max_h] = [{self.min_h}, {self.max_h}]")
         return self
 
 
@@ -308,6 +313,12 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                     f"{pool.gpu} has no published power figure",
                     "set busy_power_w for this pool",
                 )
+            busy_w = pool.busy_power_w if pool.busy_power_w is not None else (
+                table[pool.gpu].busy_power_w if pool.gpu in table else None
+            )
+            idle_w = pool.idle_power_w
+            if idle_w is not None and busy_w is not None and idle_w > busy_w:
+                add(base + ("idle_power_w",), f"idle draw {idle_w:g} W is above the busy draw {busy_w:g} W")
             for k, outage in enumerate(pool.outages):
                 if outage.gpus > pool.count:
                     add(base + ("outages", k, "gpus"), f"{outage.gpus} GPUs out of a pool of {pool.count}")

@@ -100,3 +100,13 @@ def test_queue_series_counts_waiting_jobs(write_scenario):
     assert [row["queued_jobs"] for row in q] == [1, 1, 0, 0]
     assert [row["running_jobs"] for row in q] == [1, 1, 1, 0]  # job1 runs 2-3 h
     assert np.isclose(r.summary["gpu_hours_allocated"], 24.0)
+
+
+def test_outage_between_ticks_is_not_missed(write_scenario):
+    # a 6-minute outage of 4 GPUs from 0.05 h to 0.15 h, inside one 10-minute tick
+    text = BASE.format(horizon=1, drain="false", cap=100, outages="[{start_h: 0.05, duration_h: 0.1, gpus: 4}]")
+    r = simulate(write_scenario(text.replace("tick_s: 3600", "tick_s: 600"), "arrival_h,gpus,work_gpu_h\n0,2,1\n"))
+    assert r.summary["gpu_hours_available"] == pytest.approx(8 * 1.0 - 4 * 0.1)
+    ts = r.tables["timeseries"].to_pydict()
+    assert min(ts["capacity_gpus"]) == 4
+    assert sum(ts["step_h"]) == pytest.approx(1.0)

@@ -218,12 +218,17 @@ class Simulator:
         n_jobs = len(jobs)
         next_job = 0
         next_tick_s = 0.0
+        # capacity is also set at the edges of outages, so none falls between ticks unseen
+        edges_s = self.world.change_times_s()
+        edges_s = edges_s[edges_s > 0.0]
+        next_edge = 0
         loops = 0
         last_report = time.monotonic()
         while True:
             t_arrival = arrivals[next_job] if next_job < n_jobs else math.inf
             t_done = heap[0][0] if heap else math.inf
-            now = min(t_arrival, t_done, next_tick_s)
+            t_capacity = min(next_tick_s, edges_s[next_edge] if next_edge < edges_s.size else math.inf)
+            now = min(t_arrival, t_done, t_capacity)
             if now >= self.stop_s:
                 break
             if now >= self.horizon_s and (not self.drain or (not heap and not s.queue)):
@@ -236,10 +241,13 @@ class Simulator:
                     self._complete(job)
                     self.events += 1
                     changed = True
-            ticked = next_tick_s <= now
+            ticked = t_capacity <= now
             if ticked:
                 changed |= self._tick()
-                next_tick_s += self.tick_s
+                if next_tick_s <= now:
+                    next_tick_s += self.tick_s
+                while next_edge < edges_s.size and edges_s[next_edge] <= now:
+                    next_edge += 1
             while next_job < n_jobs and arrivals[next_job] <= now:
                 s.new_jobs.append(next_job)
                 self._arrive(next_job)

@@ -25,13 +25,16 @@ def bounded_pareto(rng: np.random.Generator, n: int, low: float, high: float, al
 
 
 def gang_sizes(rng: np.random.Generator, n: int, dist: GpuCountDistribution) -> np.ndarray:
-    """GPUs per job; with `power_of_two`, rounded to the nearest power of two inside [min, max]."""
-    x = bounded_pareto(rng, n, dist.min, dist.max + (0.999 if not dist.power_of_two else 0.0), dist.pareto_alpha)
+    """GPUs per job. Each size takes the Pareto mass of the interval it starts: k GPUs get
+    [k, k+1), or with `power_of_two`, 2^j GPUs get [2^j, 2^(j+1)); so the smallest size is
+    the commonest and the tail decays as the Pareto does."""
     if dist.power_of_two:
-        x = 2.0 ** np.rint(np.log2(x))
-        lo = 2.0 ** np.ceil(np.log2(dist.min))
-        hi = 2.0 ** np.floor(np.log2(dist.max))
-        x = np.clip(x, lo, hi) if lo <= hi else np.full(n, float(dist.min))
+        lo = 2 ** int(np.ceil(np.log2(dist.min)))
+        hi = 2 ** int(np.floor(np.log2(dist.max)))
+        x = bounded_pareto(rng, n, lo, 2 * hi, dist.pareto_alpha)
+        sizes = 2.0 ** np.floor(np.log2(x))
+        return np.clip(sizes, lo, hi).astype(np.int32)
+    x = bounded_pareto(rng, n, dist.min, dist.max + 1, dist.pareto_alpha)
     return np.clip(np.floor(x), dist.min, dist.max).astype(np.int32)
 
 

@@ -71,7 +71,7 @@ class World:
         return in_service, usable
 
     def change_times_s(self) -> np.ndarray:
-        """Times at which capacity may change between ticks' regular updates (outage edges)."""
+        """Times at which capacity changes between regular ticks (outage edges), sorted."""
         return np.unique(np.concatenate([self.outage_start_s, self.outage_end_s]))
 
     def type_set_masks(self, jobs: JobTable) -> np.ndarray:
@@ -115,7 +115,7 @@ def build_world(scenario: Scenario) -> World:
         installed=np.asarray(installed, dtype=np.int64),
         speed=np.asarray(speed, dtype=np.float64),
         busy_power_w=np.asarray(busy, dtype=np.float64),
-        idle_power_w=np.minimum(np.asarray(idle, dtype=np.float64), np.asarray(busy, dtype=np.float64)),
+        idle_power_w=np.asarray(idle, dtype=np.float64),
         domain=np.asarray(domain, dtype=np.int64),
         site_names=tuple(site.name for site in scenario.sites),
         site_lat_deg=np.asarray([site.location.lat_deg for site in scenario.sites]),
