@@ -1,7 +1,13 @@
-"""Policies chosen by name. A user's own policy is one `@register_policy("name")` away."""
+"""Policies chosen by name. A user's own policy is one `@register_policy("name")` away;
+a package can make its policies available to every scenario through an entry point:
+
+    [project.entry-points."orbitgrid.policies"]
+    mine = "mypackage.policies"
+"""
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import Callable
 
 _POLICIES: dict[str, type] = {}
@@ -30,6 +36,16 @@ def names() -> list[str]:
     return sorted(_POLICIES)
 
 
+_plugins_loaded = False
+
+
 def _load_builtins() -> None:
-    # importing the modules runs their @register_policy decorators
+    """Import the built-in policies, then any installed package's entry points in the
+    group `orbitgrid.policies` (importing a module runs its @register_policy)."""
+    global _plugins_loaded
     from orbitgrid.policies import backfill, fifo  # noqa: F401
+
+    if not _plugins_loaded:
+        _plugins_loaded = True
+        for entry in entry_points(group="orbitgrid.policies"):
+            entry.load()
