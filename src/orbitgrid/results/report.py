@@ -290,7 +290,8 @@ def _job_times_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     )
     for col, (hist, empty, xtitle) in enumerate(panels, start=1):
         fig.update_xaxes(title_text=xtitle, row=1, col=col)
-        fig.update_yaxes(title_text="Jobs (count)", row=1, col=col)
+        # waits and runtimes are heavy-tailed: a log count axis keeps the tail visible
+        fig.update_yaxes(title_text="Jobs (count, log scale)", type="log", row=1, col=col)
         if hist is None:
             _no_data(fig, empty, "" if col == 1 else str(col))
             continue
