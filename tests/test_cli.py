@@ -329,3 +329,28 @@ def test_policies(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     names = [line.split()[0] for line in _lines(proc.stdout)]
     assert "fifo" in names and "backfill" in names
+
+
+def test_a_broken_invariant_aborts_with_exit_3(tmp_path, monkeypatch, capsys):
+    """A run that contradicts itself writes nothing and says so in one line (exit 3)."""
+    import orbitgrid.engine.run as run_module
+    from orbitgrid import cli
+    from orbitgrid.engine.invariants import InvariantError
+
+    def broken(*args, **kwargs):
+        raise InvariantError("pool 0 over-allocated at t=1.0000 h: 9 GPUs on a capacity of 8")
+
+    monkeypatch.setattr(run_module, "check_invariants", broken)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: t\nsimulation: {duration_h: 1}\nsites:\n  - name: a\n    location: {lat_deg: 0, lon_deg: 0}\n"
+        "    power_cap_mw: 1\n    pue: 1.1\n    pools: [{name: p, gpu: H100, count: 8}]\n"
+        "workload: {generator: {arrival_rate_per_h: 5}}\n"
+    )
+    monkeypatch.setattr(sys, "argv", ["orbitgrid", "run", str(scenario), "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("orbitgrid: run aborted, no run folder written: InvariantError: pool 0 over-allocated")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -216,7 +216,13 @@ def main() -> None:
         print("interrupted: no run folder was written", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # a bug, not bad input: say so briefly, keep the trace on request
+        from orbitgrid.engine.invariants import InvariantError
+        from orbitgrid.engine.simulator import PolicyError
+
         if os.environ.get("ORBITGRID_DEBUG"):
             raise
+        if isinstance(exc, (InvariantError, PolicyError)):  # the engine caught itself out
+            print(f"orbitgrid: run aborted, no run folder written: {type(exc).__name__}: {exc}", file=sys.stderr)
+            sys.exit(3)
         print(f"orbitgrid: internal error: {type(exc).__name__}: {exc} (set ORBITGRID_DEBUG=1 for the traceback)", file=sys.stderr)
         sys.exit(1)
