@@ -194,7 +194,10 @@ def _child(data: dict, conn) -> None:
                 "utilization": s["allocation_utilization"],
                 "peak_increase_mb": (peak - rss0) / 2**20,
                 "peak_rss_mb": peak / 2**20,
-                "extra": {k: s[k] for k in ("jobs_completed", "jobs_running", "jobs_queued", "jobs_failed", "mean_wait_h")},
+                "extra": {
+                    k: s[k]
+                    for k in ("jobs_completed", "jobs_running", "jobs_queued", "jobs_failed", "mean_wait_h", "effective_utilization")
+                },
             }
         )
     except BaseException as exc:  # report any crash as the case's result
@@ -270,6 +273,22 @@ def render(rows: list[Row], title: str):
     return table
 
 
+def code_version() -> str:
+    """The commit benchmarked, and whether src/ differs from it (results depend on both)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h %cI %s"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    n = len(dirty.splitlines())
+    return f"{head or 'unknown'}" + (f" (+ {n} uncommitted change(s) under src/)" if n else "")
+
+
 def machine_info() -> str:
     import numpy
     import pyarrow
@@ -287,6 +306,7 @@ def machine_info() -> str:
     except (ValueError, OSError):
         mem_gb = float("nan")
     return (
+        f"code: {code_version()}\n"
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), {mem_gb:.1f} GiB RAM\n"
         f"python {platform.python_version()} ({platform.python_implementation()}), numpy {numpy.__version__}, "
         f"pyarrow {pyarrow.__version__}, pydantic {pydantic.__version__}"
@@ -345,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--policies: unknown {unknown} (known: {', '.join(POLICIES)})")
     cases = parse_cases(args.cases, args.quick, policies)
 
+    version = code_version()
     console.print(machine_info())
     gpu_info = fleet()
     e_runtime = mean_runtime_h()
@@ -373,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
             f"[{len(rows) + 1}/{len(cases)}] {case.jobs:,} jobs on {case.gpus:,} GPUs, {case.policy}: "
             f"{rate:,.1f} jobs/h over {horizon_h:,.1f} h, tick {row.tick_s:g} s ...",
         )
+        now_version = code_version()
+        if now_version != version:  # each case imports orbitgrid afresh: src/ changed under the benchmark
+            console.print(f"    WARNING: code changed since the start; this case runs {now_version}")
+            version = now_version
         sys.stdout.flush()
         run_case(row, data, args.max_seconds)
         rows.append(row)
@@ -380,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             e = row.extra
             console.print(
                 f"    done: {row.wall_s:,.1f} s; completed {e['jobs_completed']:,}, running {e['jobs_running']:,}, "
-                f"queued {e['jobs_queued']:,}, failed {e['jobs_failed']:,}, mean wait {_fmt(e['mean_wait_h'], '.2f')} h"
+                f"queued {e['jobs_queued']:,}, failed {e['jobs_failed']:,}, mean wait {_fmt(e['mean_wait_h'], '.2f')} h, "
+                f"effective utilisation {_fmt(e['effective_utilization'], '.3f')}"
             )
         console.print(render(rows, title))
         sys.stdout.flush()

@@ -354,3 +354,35 @@ def test_a_broken_invariant_aborts_with_exit_3(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("orbitgrid: run aborted, no run folder written: InvariantError: pool 0 over-allocated")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_same_seed_gives_identical_tables_and_report(tmp_path: Path) -> None:
+    """Two CLI runs of one scenario and seed: every table row and the report's bytes agree
+    (only `summary.run_dir` and `run_info`, which say where and how fast, may differ)."""
+    import duckdb
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: twice\nsimulation: {duration_h: 12, tick_s: 600}\nsites:\n  - name: a\n"
+        "    location: {lat_deg: 0, lon_deg: 0}\n    power_cap_mw: 1\n    pue: 1.1\n"
+        "    pools: [{name: p, gpu: H100, count: 64}, {name: q, gpu: B200, count: 32}]\n"
+        "workload: {generator: {arrival_rate_per_h: 20, gpus_per_job: {max: 32}}}\npolicy: {name: backfill}\n"
+    )
+    dirs = []
+    for out in ("one", "two"):
+        done = subprocess.run(
+            [sys.executable, "-m", "orbitgrid", "run", str(scenario), "--seed", "4", "--out", str(tmp_path / out), "--json"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        dirs.append(Path(json.loads(done.stdout)["run_dir"]))
+    assert (dirs[0] / "report.html").read_bytes() == (dirs[1] / "report.html").read_bytes()
+    a, b = (duckdb.connect(str(d / "results.duckdb"), read_only=True) for d in dirs)
+    tables = [r[0] for r in a.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    assert {"jobs", "allocations", "pools", "sites", "timeseries", "queue", "summary"} <= set(tables)
+    for table in tables:
+        if table == "run_info":
+            continue
+        query = f'SELECT * EXCLUDE (run_dir) FROM "{table}"' if table == "summary" else f'SELECT * FROM "{table}"'
+        assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
+    assert a.execute("SELECT count(*) FROM jobs").fetchone()[0] > 100

@@ -60,6 +60,7 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
     rows = "\n".join(
         f"<tr><td>{html.escape(name)}</td><td>{html.escape(_fmt(name, value))}</td></tr>"
         for name, value in summary.items()
+        if name != "run_dir"  # where the folder lies is not a result: same run, same bytes
     )
     divs = "\n".join(
         '<section class="figure">'
