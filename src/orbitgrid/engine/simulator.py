@@ -114,26 +114,28 @@ class Simulator:
         gpus = np.asarray(pl.gpus, dtype=np.int64)
         if s.state[job] != QUEUED:
             raise PolicyError(f"job {job} placed but not queued")
-        if int(gpus.sum()) != int(self.jobs.gpus[job]) or (gpus <= 0).any():
-            raise PolicyError(f"job {job} wants {self.jobs.gpus[job]} GPUs, placement gives {gpus.tolist()}")
-        if np.unique(pools).size != pools.size or not s.type_set_masks[self.jobs.type_set[job]][pools].all():
-            raise PolicyError(f"job {job} placed on pools it may not use: {pools.tolist()}")
-        if np.unique(w.domain[pools]).size != 1:
+        pool_list, gpu_list = pools.tolist(), gpus.tolist()
+        n = sum(gpu_list)
+        if n != int(self.jobs.gpus[job]) or min(gpu_list) <= 0:
+            raise PolicyError(f"job {job} wants {self.jobs.gpus[job]} GPUs, placement gives {gpu_list}")
+        if len(set(pool_list)) != len(pool_list) or not s.type_set_masks[self.jobs.type_set[job]][pools].all():
+            raise PolicyError(f"job {job} placed on pools it may not use: {pool_list}")
+        if len(pool_list) > 1 and len(set(w.domain[pools].tolist())) != 1:
             raise PolicyError(f"job {job} split across training domains")
         if (s.allocated[pools] + gpus > s.capacity[pools]).any():
-            raise PolicyError(f"job {job} placed beyond capacity of pools {pools.tolist()}")
+            raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
         speed = float(w.speed[pools].min())
         s.dequeue(job)
         s.changes += 1
         s.allocated[pools] += gpus
         s.state[job] = RUNNING
         s.speed[job] = speed
-        s.rate[job] = float(gpus.sum()) * speed
+        s.rate[job] = float(n) * speed
         s.run_start_s[job] = s.now_s
         if math.isnan(s.first_start_s[job]):
             s.first_start_s[job] = s.now_s
         end_s = s.now_s + (self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]) / s.rate[job]
-        s.rows[job] = [s.pieces.add(job, int(p), int(g), end_s) for p, g in zip(pools, gpus)]
+        s.rows[job] = [s.pieces.add(job, p, g, end_s) for p, g in zip(pool_list, gpu_list)]
         heapq.heappush(self.heap, (end_s, job, int(s.epoch[job])))
 
     def _stop(self, job: int, why: int) -> None:

@@ -96,6 +96,9 @@ class EngineState:
         self.world = world
         self.jobs = jobs
         self.type_set_masks = world.type_set_masks(jobs)
+        # pools x training domains, for per-domain sums as one matrix product
+        self.domain_onehot = np.zeros((world.n_pools, world.n_domains), dtype=np.int64)
+        self.domain_onehot[np.arange(world.n_pools), world.domain] = 1
         self.type_set_pools = [np.flatnonzero(m) for m in self.type_set_masks]
         # the fastest GPU each type set may use: bounds a job's runtime from below
         self.type_set_max_speed = np.where(self.type_set_masks, world.speed[None, :], 0.0).max(axis=1, initial=0.0)

@@ -94,12 +94,8 @@ class ClusterView:
     def fits(self, jobs: np.ndarray) -> np.ndarray:
         """Bool per job: could it start now in some training domain (given this view's free GPUs)?"""
         if self._domain_free_max is None:
-            masks = self._s.type_set_masks  # (T, P)
-            per_domain = np.zeros((masks.shape[0], self.world.n_domains), dtype=np.int64)
-            for k in range(masks.shape[0]):
-                per_domain[k] = np.bincount(
-                    self.world.domain, weights=np.where(masks[k], self.free, 0), minlength=self.world.n_domains
-                )
+            # (T, P) free GPUs each type set may use, summed per domain: (T, D)
+            per_domain = (self._s.type_set_masks * self.free) @ self._s.domain_onehot
             self._domain_free_max = per_domain.max(axis=1)
         return self._domain_free_max[self.jobs.type_set[jobs]] >= self.jobs.gpus[jobs]
 
