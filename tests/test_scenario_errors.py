@@ -456,3 +456,10 @@ def test_absurd_pool_size_is_rejected(tmp_path: Path) -> None:
     problem = _first(tmp_path, _edit("count: 64", "count: 99999999999"))
     assert (problem.line, problem.path) == (L_COUNT, "sites[0].pools[0].count")
     assert "less than or equal" in problem.message
+
+
+def test_a_single_gpu_type_may_be_written_without_brackets(tmp_path: Path) -> None:
+    from orbitgrid.scenario import GpuTypeChoice
+
+    assert GpuTypeChoice.model_validate({"types": "H100"}).types == ["H100"]
+    assert GpuTypeChoice.model_validate({"types": "any"}).types == "any"

@@ -110,6 +110,12 @@ class GpuTypeChoice(_Model):
     types: list[str] | Literal["any"] = "any"
     weight: PositiveFloat = 1.0
 
+    @field_validator("types", mode="before")
+    @classmethod
+    def _one_name_is_a_list(cls, value: object) -> object:
+        """`types: H100` means `types: [H100]`."""
+        return [value] if isinstance(value, str) and value != "any" else value
+
 
 class PriorityChoice(_Model):
     value: Int = Field(default=0, ge=-(10**9), le=10**9)
