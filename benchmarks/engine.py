@@ -113,7 +113,9 @@ def fleet() -> dict:
     }
 
 
-def scenario_dict(case: Case, e_gpus: float, e_runtime_h: float, gpu_info: dict) -> tuple[dict, float, float]:
+def scenario_dict(
+    case: Case, e_gpus: float, e_runtime_h: float, gpu_info: dict, mixed_gangs: bool = True
+) -> tuple[dict, float, float]:
     """The scenario as a plain dict, the arrival rate, and the horizon (expected last arrival)."""
     half = case.gpus // 2
     capacity_ref_per_h = sum(half * g["speed"] for g in gpu_info.values())
@@ -144,7 +146,7 @@ def scenario_dict(case: Case, e_gpus: float, e_runtime_h: float, gpu_info: dict)
                 "duration_h": dict(RUNTIME),
             },
         },
-        "policy": {"name": case.policy},
+        "policy": {"name": case.policy, "allow_mixed_gangs": mixed_gangs},
     }
     return data, rate, horizon_h
 
@@ -289,6 +291,18 @@ def code_version() -> str:
     return f"{head or 'unknown'}" + (f" (+ {n} uncommitted change(s) under src/)" if n else "")
 
 
+def source_hash() -> str:
+    """A digest of the package's code and data: a case that imports a different one is flagged."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent / "src" / "orbitgrid"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def machine_info() -> str:
     import numpy
     import pyarrow
@@ -306,7 +320,7 @@ def machine_info() -> str:
     except (ValueError, OSError):
         mem_gb = float("nan")
     return (
-        f"code: {code_version()}\n"
+        f"code: {code_version()}; src/orbitgrid digest {source_hash()}\n"
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), {mem_gb:.1f} GiB RAM\n"
         f"python {platform.python_version()} ({platform.python_implementation()}), numpy {numpy.__version__}, "
         f"pyarrow {pyarrow.__version__}, pydantic {pydantic.__version__}"
@@ -354,7 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", help="JOBSxGPUS[:POLICY], comma-separated, e.g. 1e6x2e5:backfill,1e4x1e3")
     ap.add_argument("--policies", default=",".join(POLICIES), help="policies for cases that name none (default: %(default)s)")
     ap.add_argument("--max-seconds", type=float, default=1800.0, help="per case, then it is reported as a timeout (default: %(default)s)")
+    ap.add_argument(
+        "--no-mixed-gangs",
+        action="store_true",
+        help="policy.allow_mixed_gangs: false (default: true, the scenario default; a gang spanning H100 and "
+        "GB200 runs at H100 speed, so the fleet delivers less than its nominal throughput)",
+    )
     args = ap.parse_args(argv)
+    mixed_gangs = not args.no_mixed_gangs
 
     from rich.console import Console
 
@@ -365,14 +386,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--policies: unknown {unknown} (known: {', '.join(POLICIES)})")
     cases = parse_cases(args.cases, args.quick, policies)
 
-    version = code_version()
+    digest = source_hash()
     console.print(machine_info())
     gpu_info = fleet()
     e_runtime = mean_runtime_h()
     e_gang = {g: mean_gang_size(g) for g in sorted({c.gpus for c in cases})}
     console.print(
         f"fleet: one site, two equal pools (H100, GB200 at {gpu_info['GB200']['speed']:.4f}x H100), PUE {PUE}, "
-        f"power cap {CAP_MARGIN:g}x full load (never binds)\n"
+        f"power cap {CAP_MARGIN:g}x full load (never binds); mixed H100+GB200 gangs {'allowed' if mixed_gangs else 'not allowed'}\n"
         f"workload: gangs bounded Pareto(alpha {PARETO_ALPHA}) on [1, min({MAX_GANG}, GPUs/4)], power of two; "
         f"runtime log-normal median {RUNTIME['median_h']} h sigma {RUNTIME['sigma']} max {RUNTIME['max_h']} h "
         f"(E = {e_runtime:.4f} h); offered load {OFFERED_LOAD:.0%} of throughput; horizon = jobs / rate (no drain); "
@@ -388,16 +409,16 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     title = "orbitgrid engine benchmark (simulate() only; peak RSS +MB = peak RSS during the run less RSS before it)"
     for case in cases:
-        data, rate, horizon_h = scenario_dict(case, e_gang[case.gpus], e_runtime, gpu_info)
+        data, rate, horizon_h = scenario_dict(case, e_gang[case.gpus], e_runtime, gpu_info, mixed_gangs)
         row = Row(case, tick_for(case.jobs), horizon_h, rate)
         console.print(
             f"[{len(rows) + 1}/{len(cases)}] {case.jobs:,} jobs on {case.gpus:,} GPUs, {case.policy}: "
             f"{rate:,.1f} jobs/h over {horizon_h:,.1f} h, tick {row.tick_s:g} s ...",
         )
-        now_version = code_version()
-        if now_version != version:  # each case imports orbitgrid afresh: src/ changed under the benchmark
-            console.print(f"    WARNING: code changed since the start; this case runs {now_version}")
-            version = now_version
+        now_digest = source_hash()
+        if now_digest != digest:  # each case imports orbitgrid afresh: src/ changed under the benchmark
+            console.print(f"    WARNING: src/orbitgrid changed since the last case (digest {now_digest}; {code_version()})")
+            digest = now_digest
         sys.stdout.flush()
         run_case(row, data, args.max_seconds)
         rows.append(row)
