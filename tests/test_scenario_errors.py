@@ -463,3 +463,21 @@ def test_a_single_gpu_type_may_be_written_without_brackets(tmp_path: Path) -> No
 
     assert GpuTypeChoice.model_validate({"types": "H100"}).types == ["H100"]
     assert GpuTypeChoice.model_validate({"types": "any"}).types == "any"
+
+
+def test_unknown_gpu_is_listed_beside_shape_errors(tmp_path: Path) -> None:
+    """A bad pue (shape) and an unknown GPU (a name) in one file: validate lists both."""
+    from orbitgrid.errors import InputError
+    from orbitgrid.scenario import load_scenario
+
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "name: t\nsimulation: {duration_h: 1}\nsites:\n  - name: a\n    location: {lat_deg: 0, lon_deg: 0}\n"
+        "    power_cap_mw: 1\n    pue: 0.9\n    pools: [{name: p, gpu: H10, count: 8}]\n"
+        "workload: {generator: {arrival_rate_per_h: 5}}\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    found = [(p.line, p.path) for p in info.value.problems]
+    assert found == [(7, "sites[0].pue"), (8, "sites[0].pools[0].gpu")]
+    assert "did you mean 'H100'" in info.value.problems[1].hint

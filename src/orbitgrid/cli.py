@@ -204,8 +204,9 @@ def policies() -> None:
 
     for name in registry.names():
         cls = registry.get_policy(name)
-        doc = (sys.modules[cls.__module__].__doc__ or "").strip().splitlines()[0]
-        out.print(f"[bold]{name}[/bold]  {doc}")
+        paragraph = (sys.modules[cls.__module__].__doc__ or "").strip().split("\n\n")[0]
+        first_sentence = " ".join(paragraph.split()).split(". ")[0].rstrip(".") + "."
+        out.print(f"[bold]{name}[/bold]  {first_sentence}")
 
 
 def main() -> None:

@@ -351,6 +351,25 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
     return problems
 
 
+def _raw_gpu_name_problems(data: dict, file: str, lines: LineMap) -> list[Problem]:
+    """Unknown pool GPU types, found in the raw file so that they are listed together with
+    shape errors (the full cross-field checks need a valid model)."""
+    own = data.get("accelerators")
+    table = set(load_accelerators()) | (set(own) if isinstance(own, dict) else set())
+    problems = []
+    sites = data.get("sites")
+    for i, site in enumerate(sites if isinstance(sites, list) else []):
+        pools = site.get("pools") if isinstance(site, dict) else None
+        for j, pool in enumerate(pools if isinstance(pools, list) else []):
+            gpu = pool.get("gpu") if isinstance(pool, dict) else None
+            if isinstance(gpu, str) and gpu and gpu not in table:
+                path = ("sites", i, "pools", j, "gpu")
+                problems.append(
+                    Problem(file, lines.line_of(path), format_path(path), f"unknown GPU type {gpu!r}", _suggest(gpu, sorted(table)))
+                )
+    return problems
+
+
 def load_scenario(file: str | Path) -> LoadedScenario:
     """Read, parse and check a scenario file; raise InputError listing every problem found."""
     path = Path(file)
@@ -361,7 +380,7 @@ def load_scenario(file: str | Path) -> LoadedScenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _pydantic_problems(exc, name, lines)
+        problems = _pydantic_problems(exc, name, lines) + _raw_gpu_name_problems(data, name, lines)
         # a misspelt key shows as "unknown field" and "field required": the first explains both
         problems.sort(key=lambda p: (p.message == "field required", p.line or 0))
         raise InputError(problems) from None
