@@ -42,7 +42,3 @@ class InputError(Exception):
 
     def all_lines(self) -> list[str]:
         return [str(p) for p in self.problems]
-
-
-def input_error(file: str, line: int | None, path: str, message: str, hint: str | None = None) -> InputError:
-    return InputError([Problem(file, line, path, message, hint)])

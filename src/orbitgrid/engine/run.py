@@ -24,14 +24,6 @@ from orbitgrid.workload import build_jobs
 from orbitgrid.workload.jobs import take_jobs
 from orbitgrid.world.pools import build_world
 
-SUMMARY_KEYS = (
-    "scenario", "seed", "policy", "horizon_h", "end_h",
-    "jobs_submitted", "jobs_completed", "jobs_failed", "jobs_running", "jobs_queued",
-    "gpu_hours_available", "gpu_hours_allocated", "allocation_utilization", "effective_utilization",
-    "useful_work_ref_gpu_h", "mean_wait_h", "median_wait_h", "p95_wait_h", "mean_jct_h", "makespan_h",
-    "energy_mwh", "it_energy_mwh", "peak_power_mw", "preemptions", "events",
-)  # fmt: skip
-
 
 @dataclass
 class RunResult:

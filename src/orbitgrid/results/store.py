@@ -28,7 +28,6 @@ from orbitgrid.errors import InputError, Problem
 DB_NAME = "results.duckdb"
 SCENARIO_NAME = "scenario.yaml"
 REPORT_NAME = "report.html"
-COMPLETE_MARKER = DB_NAME  # a run folder without its database is not a run folder
 
 
 def _slug(text: str) -> str:
