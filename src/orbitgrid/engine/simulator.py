@@ -125,10 +125,9 @@ class Simulator:
         if (s.allocated[pools] + gpus > s.capacity[pools]).any():
             raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
         speed = float(w.speed[pools].min())
-        s.dequeue(job)
+        s.dequeue(job, RUNNING)
         s.changes += 1
         s.allocated[pools] += gpus
-        s.state[job] = RUNNING
         s.speed[job] = speed
         s.rate[job] = float(n) * speed
         s.run_start_s[job] = s.now_s
@@ -196,13 +195,13 @@ class Simulator:
     def _record_queue(self) -> None:
         """The queue as it stands once every event of a tick's instant has been handled."""
         s, t = self.s, self.ticks
-        t.queued_jobs.append(len(s.queue))
+        t.queued_jobs.append(s.n_queued)
         t.queued_gpus.append(s.queued_gpus)
         t.running_jobs.append(len(s.rows))
 
     def _schedule(self) -> None:
         s = self.s
-        if s.queue and (s.capacity > s.allocated).any():
+        if s.n_queued and (s.capacity > s.allocated).any():
             s.quiet = s.changes == self._changes_at_pass
             placements = self.policy.decide(ClusterView(s))
         else:
@@ -233,7 +232,7 @@ class Simulator:
             now = min(t_arrival, t_done, t_capacity)
             if now >= self.stop_s:
                 break
-            if now >= self.horizon_s and (not self.drain or (not heap and not s.queue)):
+            if now >= self.horizon_s and (not self.drain or (not heap and not s.n_queued)):
                 break
             s.now_s = now
             changed = False

@@ -111,6 +111,9 @@ class EngineState:
         self.in_service = np.zeros(world.n_pools, dtype=np.int64)
         self.allocated = np.zeros(world.n_pools, dtype=np.int64)
         self.queue: list[tuple[int, float, int]] = []  # (-priority, arrival_s, job), kept sorted
+        self._front = 0
+        self._live: set[int] = set()  # jobs whose key is live
+        self.n_queued = 0
         self.queued_gpus = 0
         self.state = np.zeros(n, dtype=np.int8)
         self.work_done_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds done
@@ -127,21 +130,49 @@ class EngineState:
         self.pieces = Pieces()
         self.log = AllocationLog()
 
+    # The queue is a sorted list of keys (-priority, arrival_s, job). Starting a job does
+    # not delete its key (a deletion near the head of a long list moves the whole list):
+    # a key is live while its job is QUEUED; dead keys are skipped, and swept out once
+    # they outnumber the live ones. `_front` is the first key that may be live.
     def enqueue(self, job: int) -> None:
-        bisect.insort(self.queue, self._key(job))
+        key = self._key(job)
+        i = bisect.bisect_left(self.queue, key)
+        if i == len(self.queue) or self.queue[i] != key:  # else: its dead key comes back to life
+            self.queue.insert(i, key)
+        self._front = min(self._front, i)
+        self._live.add(job)
+        self.n_queued += 1
         self.queued_gpus += int(self.jobs.gpus[job])
         self.state[job] = QUEUED
 
-    def dequeue(self, job: int) -> None:
-        key = self._key(job)
-        i = bisect.bisect_left(self.queue, key)
-        if i >= len(self.queue) or self.queue[i] != key:
+    def dequeue(self, job: int, new_state: int) -> None:
+        """Take a queued job off the queue, into `new_state`."""
+        if self.state[job] != QUEUED:
             raise AssertionError(f"job {job} is not in the queue")
-        del self.queue[i]
+        self.state[job] = new_state
+        self._live.discard(job)
+        self.n_queued -= 1
         self.queued_gpus -= int(self.jobs.gpus[job])
+        if len(self.queue) > 1024 and len(self.queue) > 2 * self.n_queued:
+            live = self._live
+            self.queue = [key for key in self.queue if key[2] in live]
+            self._front = 0
 
-    def queue_rank(self, job: int) -> int:
-        return bisect.bisect_left(self.queue, self._key(job))
+    def queue_head(self, limit: int) -> list[int]:
+        """The first `limit` queued jobs, in queue order."""
+        queue, live = self.queue, self._live
+        i = self._front
+        while i < len(queue) and queue[i][2] not in live:
+            i += 1
+        self._front = i
+        out: list[int] = []
+        end = len(queue)
+        while i < end and len(out) < limit:
+            job = queue[i][2]
+            if job in live:
+                out.append(job)
+            i += 1
+        return out
 
     def _key(self, job: int) -> tuple[int, float, int]:
         return (-int(self.jobs.priority[job]), float(self.jobs.arrival_s[job]), job)

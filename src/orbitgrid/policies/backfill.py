@@ -63,7 +63,8 @@ class EasyBackfillPolicy:
     def decide(self, view: ClusterView) -> list[Placement]:
         if view.quiet and self._blocked_head is not None and view.queue_head(1) == [self._blocked_head]:
             # only arrivals since the last pass: earlier verdicts stand, judge the newcomers
-            fresh = [j for j in view.new_jobs if view.queue_rank(j) < self.depth]
+            new = set(view.new_jobs)
+            fresh = [j for j in view.queue_head(self.depth) if j in new]  # in queue order
             return self._backfill(view, self._blocked_head, np.asarray(fresh, dtype=np.int64), [])
         placements: list[Placement] = []
         window = view.queue_head(self.depth)

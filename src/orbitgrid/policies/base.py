@@ -56,15 +56,11 @@ class ClusterView:
 
     # --- the queue -------------------------------------------------------------
     def queue_length(self) -> int:
-        return len(self._s.queue)
+        return self._s.n_queued
 
     def queue_head(self, limit: int) -> list[int]:
         """The first `limit` queued jobs, in policy order (priority, then arrival)."""
-        return [key[2] for key in self._s.queue[:limit]]
-
-    def queue_rank(self, job: int) -> int:
-        """The job's position in the queue (0 = head)."""
-        return self._s.queue_rank(job)
+        return self._s.queue_head(limit)
 
     @property
     def state_version(self) -> int:

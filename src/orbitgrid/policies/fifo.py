@@ -21,9 +21,10 @@ class FifoPolicy:
         if view.quiet and view.queue_head(1) == [self._blocked_head]:
             return []  # only arrivals behind a head that still does not fit
         placements: list[Placement] = []
-        start = 0
+        start, size = 0, 4  # the head is usually blocked: look a little way at first
         while True:
-            batch = view.queue_head(start + 64)[start:]
+            batch = view.queue_head(start + size)[start:]
+            size *= 4
             if not batch:
                 self._blocked_head = None
                 return placements
