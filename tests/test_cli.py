@@ -386,3 +386,31 @@ def test_same_seed_gives_identical_tables_and_report(tmp_path: Path) -> None:
         query = f'SELECT * EXCLUDE (run_dir) FROM "{table}"' if table == "summary" else f'SELECT * FROM "{table}"'
         assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
     assert a.execute("SELECT count(*) FROM jobs").fetchone()[0] > 100
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_interrupted_run_leaves_no_folder(tmp_path: Path, sig: str) -> None:
+    """Stopped mid-run, orbitgrid exits 130 and leaves nothing in the output folder."""
+    import signal
+    import time
+
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(
+        "name: long\nsimulation: {duration_h: 5000, tick_s: 60}\nsites:\n  - name: a\n"
+        "    location: {lat_deg: 0, lon_deg: 0}\n    power_cap_mw: 10\n    pue: 1.1\n"
+        "    pools: [{name: p, gpu: H100, count: 512}]\n"
+        "workload: {generator: {arrival_rate_per_h: 200, gpus_per_job: {max: 64}}}\n"
+    )
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orbitgrid", "run", str(scenario), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    time.sleep(3.0)
+    assert proc.poll() is None, "the run should still be going"
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted: no run folder was written" in err
+    assert "Traceback" not in err
+    assert not out.exists() or list(out.iterdir()) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -146,6 +147,8 @@ def run(
     except InputError as exc:
         progress.close()
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted()
     finally:
         progress.close()
     wall_s = time.perf_counter() - wall0
@@ -164,6 +167,8 @@ def run(
     except OSError as exc:
         print(f"{out_dir}: cannot write the run folder: {exc.strerror or exc}", file=sys.stderr)
         raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:  # write_run has already removed its partial folder
+        _interrupted()
     summary = {"run_dir": str(run_dir), **result.summary}
     events = int(result.summary["events"])
     err.print(f"simulated {events:,} events in {wall_s:.2f} s ({events / max(wall_s, 1e-9):,.0f} events/s)")
@@ -209,8 +214,19 @@ def policies() -> None:
         out.print(f"[bold]{name}[/bold]  {first_sentence}")
 
 
+def _interrupted() -> None:
+    print("interrupted: no run folder was written", file=sys.stderr)
+    raise typer.Exit(130)
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point. Internal errors print one line unless ORBITGRID_DEBUG is set."""
+    # a polite kill (SIGTERM) cleans up like Ctrl-C: no half-written run folder remains
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         app()
     except KeyboardInterrupt:
