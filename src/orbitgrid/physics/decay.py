@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-MU_EARTH_M3_S2 = 398600.4418e9  # WGS-84
-R_EARTH_KM = 6378.137  # WGS-84 equatorial radius
+from orbitgrid.physics.constants import MU_EARTH_KM3_S2, R_EARTH_KM
+
+MU_EARTH_M3_S2 = MU_EARTH_KM3_S2 * 1e9
 
 # Vallado (2013) table 8-4: base altitude (km), nominal density (kg/m³), scale height (km)
 _BASE_KM = np.array([0, 25, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 180, 200,

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-STEFAN_BOLTZMANN_W_M2_K4 = 5.670374419e-8  # CODATA 2018
+from orbitgrid.physics.constants import R_EARTH_KM, STEFAN_BOLTZMANN_W_M2_K4
+
 EARTH_IR_W_M2 = 237.0  # mean outgoing longwave at the top of the atmosphere (NASA TFAWS practice)
 EARTH_ALBEDO = 0.30  # mean Bond albedo (same)
-R_EARTH_KM = 6378.137  # WGS-84 equatorial radius
 
 
 def view_factor_nadir_plate(altitude_km: np.ndarray | float) -> np.ndarray:
