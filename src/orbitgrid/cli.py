@@ -203,6 +203,64 @@ def show(
 
 
 @app.command()
+def orbit(
+    altitude_km: float = typer.Option(..., "--altitude-km", help="circular orbit altitude, km"),
+    inclination_deg: Optional[float] = typer.Option(None, "--inclination-deg", help="inclination, deg (0-180)"),
+    sso: bool = typer.Option(False, "--sso", help="sun-synchronous: inclination from the J2 nodal rate"),
+    ltan_h: float = typer.Option(18.0, "--ltan-h", help="with --sso: local time of the ascending node, h (18 = dawn-dusk)"),
+    start: str = typer.Option("2026-01-01T00:00:00", "--start", help="UTC start, ISO 8601"),
+    days: float = typer.Option(365.0, "--days", help="length of the window, days"),
+    beta_deg: Optional[float] = typer.Option(None, "--beta-deg", help="hold the beta angle fixed instead of using the sun's motion"),
+    raan_deg: float = typer.Option(0.0, "--raan-deg", help="right ascension of the ascending node at the start (not with --sso)"),
+    shield_mm: float = typer.Option(5.0, "--shield-mm", help="aluminium shielding for the dose, mm (0.05-20)"),
+    efficiency: Optional[float] = typer.Option(None, "--efficiency", help="cell efficiency, for electrical W/m² of array"),
+    step_s: float = typer.Option(30.0, "--step-s", help="time step, s"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Sunlight, eclipses, power and dose of one circular orbit over a window."""
+    from orbitgrid.orbit_summary import orbit_summary
+
+    def bad(field: str, message: str) -> None:
+        print(f"orbit: {field}: {message}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+
+    if sso == (inclination_deg is not None):
+        bad("--inclination-deg/--sso", "give exactly one of them")
+    checks = [
+        ("--altitude-km", 100.0 <= altitude_km <= 50_000.0, "must be between 100 and 50,000 km"),
+        ("--inclination-deg", inclination_deg is None or 0.0 <= inclination_deg <= 180.0, "must be between 0 and 180"),
+        ("--ltan-h", 0.0 <= ltan_h <= 24.0, "must be between 0 and 24"),
+        ("--days", 0.0 < days <= 3660.0, "must be in (0, 3660]"),
+        ("--beta-deg", beta_deg is None or -90.0 <= beta_deg <= 90.0, "must be between -90 and 90"),
+        ("--shield-mm", 0.05 <= shield_mm <= 20.0, "must be between 0.05 and 20 mm (the SPENVIS table)"),
+        ("--efficiency", efficiency is None or 0.0 < efficiency <= 1.0, "must be in (0, 1]"),
+        ("--step-s", 1.0 <= step_s <= 3600.0, "must be between 1 and 3600 s"),
+    ]
+    for field, ok, message in checks:
+        if not ok or any(isinstance(v, float) and not math.isfinite(v) for v in (altitude_km, days, step_s)):
+            bad(field, message)
+    if sso and altitude_km > 5_900.0:
+        bad("--altitude-km", "no sun-synchronous orbit above about 5,970 km")
+    try:
+        np_start = __import__("numpy").datetime64(start)
+    except ValueError:
+        bad("--start", f"not an ISO 8601 time: {start!r}")
+    summary = orbit_summary(
+        altitude_km, inclination_deg, ltan_h if sso else None, str(np_start), days, step_s,
+        beta_deg, raan_deg, shield_mm, efficiency,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
+        return
+    table = Table(title=f"orbit at {altitude_km:g} km", show_header=False, box=None, pad_edge=False)
+    table.add_column("key", style="bold")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, value if isinstance(value, str) else _fmt(key, value))
+    out.print(table)
+
+
+@app.command()
 def policies() -> None:
     """List the scheduling policies a scenario can name."""
     from orbitgrid.policies import registry
