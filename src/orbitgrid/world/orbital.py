@@ -1,0 +1,118 @@
+"""Usable GPUs of compute satellites over time, from sunlight, batteries and radiators.
+
+For every satellite and physics tick: the array's output in the sun (conical shadow, the
+sun's distance, yearly degradation), the battery's state, and the radiator's limit decide
+how many of the satellite's GPUs may run. The load assumed is the worst case: every
+usable GPU busy at its full draw, so capacity never depends on what the scheduler does
+and the table can be computed before a run, vectorised over satellites.
+
+Eclipse policies (`eclipse_policy`):
+  ride_through  the battery carries the GPUs through the shadow as far as its energy,
+                depth of discharge and discharge rate allow;
+  power_off     the GPUs run only on the array's own output; the battery keeps the bus.
+(Throttling GPUs to a lower speed needs per-gang speed changes in the engine: not yet.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from orbitgrid.physics import orbits, sun
+from orbitgrid.physics.solar_power import Battery, array_power_w, battery_step
+from orbitgrid.physics.thermal import absorbed_w_m2, rejectable_heat_w, view_factor_nadir_plate
+
+EclipsePolicy = Literal["ride_through", "power_off"]
+
+
+@dataclass(frozen=True)
+class SatelliteDesign:
+    """One compute satellite: its GPUs, power system and radiator."""
+
+    gpus: int
+    gpu_power_w: float  # electrical draw of one busy GPU with its host share
+    bus_power_w: float  # everything that is not GPUs: avionics, links, attitude control
+    array_area_m2: float
+    cell_efficiency: float
+    array_degradation_per_year: float
+    battery: Battery
+    radiator_area_m2: float
+    radiator_sides: int
+    emissivity: float
+    absorptivity: float
+    max_radiator_temperature_k: float
+
+
+@dataclass(frozen=True)
+class CapacitySeries:
+    """(n_sat, n_ticks) arrays: usable GPUs, battery state of charge, GPUs lost for want
+    of power (eclipse, or an array too small) and GPUs powered but too hot to run."""
+
+    usable: np.ndarray
+    soc_wh: np.ndarray
+    lost_eclipse: np.ndarray
+    lost_thermal: np.ndarray
+    illumination: np.ndarray
+
+
+def satellite_capacity(
+    design: SatelliteDesign,
+    a_km: np.ndarray,
+    inc_rad: np.ndarray,
+    raan0_rad: np.ndarray,
+    u0_rad: np.ndarray,
+    jd0: float,
+    t_s: np.ndarray,
+    age_years: float = 0.0,
+    eclipse_policy: EclipsePolicy = "ride_through",
+    initial_soc: float = 1.0,
+) -> CapacitySeries:
+    """Usable GPUs per satellite at each tick `t_s` (seconds after `jd0`)."""
+    if eclipse_policy not in ("ride_through", "power_off"):
+        raise ValueError(f"unknown eclipse policy {eclipse_policy!r}")
+    t = np.asarray(t_s, dtype=np.float64)
+    a_km = np.atleast_1d(np.asarray(a_km, dtype=np.float64))
+    jd = jd0 + t / 86400.0
+    r = orbits.propagate_circular_eci_km(a_km, inc_rad, raan0_rad, u0_rad, t, dtype=np.float64)  # (S, T, 3)
+    r_sun = sun.sun_position_eci_km(jd)  # (T, 3)
+    illum = sun.illumination_conical(r, r_sun[None, :, :])  # (S, T)
+    supply_w = array_power_w(
+        design.array_area_m2, design.cell_efficiency, sun.solar_irradiance_w_m2(jd)[None, :],
+        illumination=illum, degradation_per_year=design.array_degradation_per_year,
+        age_years=age_years + t[None, :] / (365.25 * 86400.0),
+    )
+    # radiator: edge-on to the sun (no direct term), facing Earth: albedo in sunlight, IR always
+    altitude_km = np.asarray(a_km, dtype=float) - orbits.R_EARTH_KM
+    f_e = view_factor_nadir_plate(altitude_km)[:, None]
+    absorbed = absorbed_w_m2(design.absorptivity, design.emissivity, sun.solar_irradiance_w_m2(jd)[None, :],
+                             0.0, f_e, albedo_factor=illum)
+    reject_w = rejectable_heat_w(design.max_radiator_temperature_k, design.radiator_area_m2, design.emissivity,
+                                 absorbed, sides=design.radiator_sides)
+    # all electrical power ends as heat the radiator must shed
+    thermal_cap = np.clip(np.floor((reject_w - design.bus_power_w) / design.gpu_power_w), 0, design.gpus)
+
+    n_sat, n_t = illum.shape
+    usable = np.zeros((n_sat, n_t), dtype=np.int64)
+    soc = np.zeros((n_sat, n_t))
+    powered = np.zeros((n_sat, n_t), dtype=np.int64)
+    state = np.full(n_sat, design.battery.capacity_wh * initial_soc)
+    dt = np.diff(t, append=t[-1] + (t[-1] - t[-2] if t.size > 1 else 60.0))
+    bat = design.battery
+    for k in range(n_t):  # the battery carries state from tick to tick; satellites are vectorised
+        h = dt[k] / 3600.0
+        from_battery_w = np.minimum(bat.max_discharge_w, np.maximum(state - bat.floor_wh, 0.0) * bat.discharge_efficiency / h)
+        if eclipse_policy == "ride_through":
+            power_w = supply_w[:, k] + from_battery_w
+        else:  # GPUs live on the array's surplus alone; the battery keeps only the bus
+            power_w = supply_w[:, k]
+        power_cap = np.clip(np.floor((power_w - design.bus_power_w) / design.gpu_power_w), 0, design.gpus)
+        g = np.minimum(power_cap, thermal_cap[:, k]).astype(np.int64)
+        step = battery_step(bat, state, supply_w[:, k], design.bus_power_w + g * design.gpu_power_w, dt[k])
+        state = step.soc_wh
+        usable[:, k] = g
+        soc[:, k] = state
+        powered[:, k] = power_cap
+    # GPUs the power system could not run, and those it could but the radiator could not cool
+    return CapacitySeries(usable, soc, design.gpus - powered, powered - usable, illum)
