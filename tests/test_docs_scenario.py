@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from orbitgrid.catalog.accelerators import Accelerator, SourcedRange, SourcedValue, load_accelerators
 from orbitgrid.policies import registry
 from orbitgrid.scenario import (
+    ConstellationSpec,
     DurationDistribution,
     GeneratorSpec,
     GpuCountDistribution,
@@ -31,7 +32,9 @@ from orbitgrid.scenario import (
     PolicySpec,
     PoolSpec,
     PriorityChoice,
+    SatelliteSpec,
     Scenario,
+    ShellInput,
     SimulationSpec,
     SiteSpec,
     TenantChoice,
@@ -48,6 +51,7 @@ DOC = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.is_file() else ""
 
 MODELS: list[type[BaseModel]] = [
     Scenario,
+    ShellInput,
     SimulationSpec,
     SiteSpec,
     Location,
@@ -59,8 +63,12 @@ MODELS: list[type[BaseModel]] = [
     DurationDistribution,
     GpuTypeChoice,
     PriorityChoice,
+    SatelliteSpec,
     TenantChoice,
     PolicySpec,
+    ConstellationSpec,
+    ShellInput,
+    SatelliteSpec,
     Accelerator,
     SourcedValue,
     SourcedRange,

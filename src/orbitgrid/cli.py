@@ -118,7 +118,10 @@ def validate(scenario: Path = typer.Argument(..., help="scenario YAML file")) ->
     except InputError as exc:
         _fail(exc, all_lines=True)
     gpus = sum(p.count for s in sc.sites for p in s.pools)
-    print(f"{scenario}: ok: {sc.name!r}, {len(sc.sites)} site(s), {gpus:,} GPUs, policy {sc.policy.name}", file=sys.stderr)
+    fleet = f"{len(sc.sites)} site(s), {gpus:,} GPUs"
+    if sc.constellations:
+        fleet += f", {len(sc.constellations)} constellation(s)"
+    print(f"{scenario}: ok: {sc.name!r}, {fleet}, policy {sc.policy.name}", file=sys.stderr)
 
 
 @app.command()

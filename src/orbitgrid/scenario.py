@@ -161,12 +161,87 @@ class PolicySpec(_Model):
     backfill_depth: Int = Field(default=100, gt=0, le=10**6, description="queued jobs examined per backfill pass")
 
 
+class ShellInput(_Model):
+    """A Walker-delta shell: `planes` planes of `sats_per_plane` satellites, phasing F."""
+
+    altitude_km: float = Field(ge=160, le=36_000, allow_inf_nan=False)
+    inclination_deg: Number | None = Field(default=None, ge=0, le=180)
+    sso: bool = Field(default=False, description="sun-synchronous: inclination from the J2 nodal rate")
+    ltan_h: Number = Field(default=18.0, ge=0, le=24, description="with sso: local time of the ascending node")
+    planes: Int = Field(gt=0, le=10_000)
+    sats_per_plane: Int = Field(gt=0, le=10_000)
+    phasing: Int = Field(default=0, ge=0)
+    raan0_deg: Number = Field(default=0.0, ge=0, lt=360, description="first plane's node, when not sso")
+
+    @model_validator(mode="after")
+    def _one_inclination(self) -> "ShellInput":
+        if self.sso == (self.inclination_deg is not None):
+            raise ValueError("give either inclination_deg or sso: true")
+        if self.sso and self.altitude_km > 5_900:
+            raise ValueError("no sun-synchronous orbit above about 5,970 km")
+        if self.phasing >= self.planes:
+            raise ValueError(f"phasing ({self.phasing}) must be below planes ({self.planes})")
+        return self
+
+
+class SatelliteSpec(_Model):
+    """One compute satellite: GPUs, power system and radiator (sizes, not a catalogue entry)."""
+
+    gpu: str = Field(min_length=1)
+    gpus: Int = Field(gt=0, le=100_000)
+    gpu_power_w: PositiveFloat | None = Field(default=None, description="per busy GPU with host share; default: catalogue")
+    bus_power_w: NonNegFloat
+    array_area_m2: PositiveFloat
+    cell_efficiency: float = Field(gt=0, le=1, allow_inf_nan=False)
+    array_degradation_per_year: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    battery_wh: PositiveFloat
+    depth_of_discharge: float = Field(gt=0, le=1, allow_inf_nan=False)
+    charge_efficiency: float = Field(gt=0, le=1, allow_inf_nan=False)
+    discharge_efficiency: float = Field(gt=0, le=1, allow_inf_nan=False)
+    max_charge_w: PositiveFloat
+    max_discharge_w: PositiveFloat
+    radiator_area_m2: PositiveFloat
+    radiator_sides: Literal[1, 2] = 2
+    emissivity: float = Field(gt=0, le=1, allow_inf_nan=False)
+    absorptivity: float = Field(ge=0, le=1, allow_inf_nan=False)
+    max_radiator_temperature_k: PositiveFloat
+
+
+class ConstellationSpec(_Model):
+    """Compute satellites in Walker shells; each plane (or the whole constellation) is a pool."""
+
+    name: str = Field(min_length=1)
+    shell: ShellInput | None = None
+    preset: str | None = Field(default=None, description="named shells of a public filing, e.g. starlink-gen1")
+    satellite: SatelliteSpec
+    eclipse_policy: Literal["ride_through", "power_off"] = "ride_through"
+    pool_per: Literal["plane", "constellation"] = "plane"
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> "ConstellationSpec":
+        if (self.shell is None) == (self.preset is None):
+            raise ValueError("give either a shell or a preset")
+        return self
+
+
 class SimulationSpec(_Model):
     duration_h: PositiveFloat
+    start: str = Field(default="2026-01-01T00:00:00", description="UTC start time (ISO 8601): sets the sun")
     tick_s: Number = Field(default=300.0, ge=1.0, le=86400.0, allow_inf_nan=False)
     seed: Int = Field(default=0, ge=0, le=2**63 - 1)
     drain: bool = Field(default=False, description="after the last arrival, run on until every job has ended")
     drain_limit_h: PositiveFloat | None = Field(default=None, description="stop draining after this long")
+
+    @field_validator("start")
+    @classmethod
+    def _iso_time(cls, value: str) -> str:
+        import numpy as np
+
+        try:
+            np.datetime64(value, "s")
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+        return value
 
 
 class Scenario(_Model):
@@ -176,9 +251,18 @@ class Scenario(_Model):
     description: str = ""
     simulation: SimulationSpec
     accelerators: dict[str, Accelerator] = Field(default_factory=dict)
-    sites: list[SiteSpec] = Field(min_length=1)
+    sites: list[SiteSpec] = Field(default_factory=list)
+    constellations: list[ConstellationSpec] = Field(default_factory=list)
     workload: WorkloadSpec
     policy: PolicySpec = Field(default_factory=PolicySpec)
+
+    @model_validator(mode="after")
+    def _some_fleet(self) -> "Scenario":
+        if not self.sites and not self.constellations:
+            raise ValueError("give at least one of `sites` and `constellations`")
+        if self.constellations and self.simulation.drain:
+            raise ValueError("drain is not supported with constellations yet (capacity is tabulated to the horizon)")
+        return self
 
     @field_validator("accelerators")
     @classmethod
@@ -328,6 +412,20 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             for k, outage in enumerate(pool.outages):
                 if outage.gpus > pool.count:
                     add(base + ("outages", k, "gpus"), f"{outage.gpus} GPUs out of a pool of {pool.count}")
+
+    from orbitgrid.catalog.constellations import load_constellation_presets
+
+    presets = load_constellation_presets()
+    for i, con in enumerate(sc.constellations):
+        base = ("constellations", i)
+        if con.name in site_names:
+            add(base + ("name",), f"duplicate name {con.name!r}", "constellation and site names must be unique")
+        site_names.add(con.name)
+        check_gpu(base + ("satellite", "gpu"), con.satellite.gpu)
+        if con.satellite.gpu in table and con.satellite.gpu_power_w is None and table[con.satellite.gpu].busy_power_w is None:
+            add(base + ("satellite", "gpu"), f"{con.satellite.gpu} has no published power figure", "set satellite.gpu_power_w")
+        if con.preset is not None and con.preset not in presets:
+            add(base + ("preset",), f"unknown preset {con.preset!r}", _suggest(con.preset, list(presets)))
 
     wl = sc.workload
     check_gpu(("workload", "reference_gpu"), wl.reference_gpu)

@@ -102,9 +102,25 @@ def simulate(loaded: LoadedScenario, seed: int | None = None, progress: Progress
         "preemptions": int(s.preemptions.sum()),
         "events": int(out.events),
     }
+    if world.orbital_pools.size:
+        summary.update(_orbital_summary(world, steps))
     tables = _tables(world, jobs, s, log, steps, series, out.ticks)
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _orbital_summary(world, steps) -> dict[str, object]:
+    """GPU-hours the orbital pools offered, and those lost for want of power or to heat."""
+    orb = world.orbital_pools
+    available = float((steps.capacity[:, orb] * steps.width_s[:, None]).sum()) / SECONDS_PER_HOUR
+    t = world.orbital_times_s
+    width = np.diff(np.append(t, steps.edges_s[-1]))
+    return {
+        "orbital_gpu_hours_available": available,
+        "orbital_gpu_hours_lost_eclipse": float((world.orbital_lost_power * width[:, None]).sum()) / SECONDS_PER_HOUR,
+        "orbital_gpu_hours_lost_thermal": float((world.orbital_lost_heat * width[:, None]).sum()) / SECONDS_PER_HOUR,
+        "battery_min_soc": world.battery_min_soc,
+    }
 
 
 def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:

@@ -68,6 +68,8 @@ def satellite_capacity(
     age_years: float = 0.0,
     eclipse_policy: EclipsePolicy = "ride_through",
     initial_soc: float = 1.0,
+    initial_soc_wh: np.ndarray | None = None,
+    step_s: float | None = None,
 ) -> CapacitySeries:
     """Usable GPUs per satellite at each tick `t_s` (seconds after `jd0`)."""
     if eclipse_policy not in ("ride_through", "power_off"):
@@ -97,8 +99,12 @@ def satellite_capacity(
     usable = np.zeros((n_sat, n_t), dtype=np.int64)
     soc = np.zeros((n_sat, n_t))
     powered = np.zeros((n_sat, n_t), dtype=np.int64)
-    state = np.full(n_sat, design.battery.capacity_wh * initial_soc)
-    dt = np.diff(t, append=t[-1] + (t[-1] - t[-2] if t.size > 1 else 60.0))
+    state = (np.full(n_sat, design.battery.capacity_wh * initial_soc) if initial_soc_wh is None
+             else np.asarray(initial_soc_wh, dtype=float).copy())
+    if step_s is not None:
+        dt = np.full(t.size, float(step_s))
+    else:  # each tick lasts until the next; the last as long as the one before
+        dt = np.diff(t, append=t[-1] + (t[-1] - t[-2] if t.size > 1 else 60.0))
     bat = design.battery
     for k in range(n_t):  # the battery carries state from tick to tick; satellites are vectorised
         h = dt[k] / 3600.0
@@ -116,3 +122,33 @@ def satellite_capacity(
         powered[:, k] = power_cap
     # GPUs the power system could not run, and those it could but the radiator could not cool
     return CapacitySeries(usable, soc, design.gpus - powered, powered - usable, illum)
+
+
+CHUNK_TICKS = 256  # ticks per chunk: positions for n_sat x 256 x 3 stay small
+
+
+def constellation_capacity(
+    design: SatelliteDesign, a_km, inc_rad, raan0_rad, u0_rad, group: np.ndarray, n_groups: int,
+    jd0: float, t_s: np.ndarray, step_s: float, eclipse_policy: EclipsePolicy,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Usable, lost-to-power and lost-to-heat GPUs summed per group of satellites (a
+    plane, or the whole constellation), each (n_ticks, n_groups), and the lowest battery
+    state of charge of any satellite as a share of capacity; chunked over time so memory
+    stays flat, the battery carried from chunk to chunk."""
+    n_t = t_s.size
+    usable = np.zeros((n_t, n_groups), dtype=np.int64)
+    lost_power = np.zeros((n_t, n_groups), dtype=np.int64)
+    lost_heat = np.zeros((n_t, n_groups), dtype=np.int64)
+    soc = None
+    min_soc = 1.0
+    for lo in range(0, n_t, CHUNK_TICKS):
+        t = t_s[lo : lo + CHUNK_TICKS]
+        c = satellite_capacity(design, a_km, inc_rad, raan0_rad, u0_rad, jd0, t,
+                               eclipse_policy=eclipse_policy, initial_soc_wh=soc, step_s=step_s)
+        soc = c.soc_wh[:, -1]
+        min_soc = min(min_soc, float(c.soc_wh.min()) / design.battery.capacity_wh)
+        for out, series in ((usable, c.usable), (lost_power, c.lost_eclipse), (lost_heat, c.lost_thermal)):
+            block = np.zeros((n_groups, t.size), dtype=np.int64)
+            np.add.at(block, group, series)
+            out[lo : lo + t.size] = block.T
+    return usable, lost_power, lost_heat, min_soc

@@ -7,7 +7,7 @@ capacity, so the scheduler never needs to know where a pool is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,13 @@ class World:
     outage_end_s: np.ndarray  # float64 (K)
     outage_gpus: np.ndarray  # int64 (K)
     reference_gpu: str
+    # orbital pools: capacity tabulated on the tick grid before the run (see world/orbital.py)
+    orbital_pools: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    orbital_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    orbital_usable: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    orbital_lost_power: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    orbital_lost_heat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    battery_min_soc: float | None = None
 
     @property
     def n_pools(self) -> int:
@@ -68,6 +75,9 @@ class World:
         usable = power_capped_capacity(
             in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, self.site_pue
         )
+        if self.orbital_pools.size:
+            k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
+            usable[self.orbital_pools] = np.minimum(self.orbital_usable[k], in_service[self.orbital_pools])
         return in_service, usable
 
     def change_times_s(self) -> np.ndarray:
@@ -106,6 +116,21 @@ def build_world(scenario: Scenario) -> World:
                 o_start.append(outage.start_h * SECONDS_PER_HOUR)
                 o_end.append((outage.start_h + outage.duration_h) * SECONDS_PER_HOUR)
                 o_gpus.append(outage.gpus)
+    sites = [(site.name, site.location.lat_deg, site.location.lon_deg, site.power_cap_mw * 1e6, site.pue)
+             for site in scenario.sites]
+    orbital = _orbital_pools(scenario, table, ref_tflops, len(names))
+    for con_name, pools in orbital["pools"]:
+        s = len(sites)
+        sites.append((con_name, np.nan, np.nan, np.inf, 1.0))  # no grid, no PUE
+        for name, gpu, count, speed_rel, busy_w in pools:
+            names.append(name)
+            gpus.append(gpu)
+            site_of.append(s)
+            installed.append(count)
+            speed.append(speed_rel)
+            busy.append(busy_w)
+            idle.append(0.0)  # GPUs that cannot run are powered down
+            domain_keys.append(("orbit", name))
     domain_ids: dict[object, int] = {}
     domain = [domain_ids.setdefault(k, len(domain_ids)) for k in domain_keys]
     return World(
@@ -117,17 +142,90 @@ def build_world(scenario: Scenario) -> World:
         busy_power_w=np.asarray(busy, dtype=np.float64),
         idle_power_w=np.asarray(idle, dtype=np.float64),
         domain=np.asarray(domain, dtype=np.int64),
-        site_names=tuple(site.name for site in scenario.sites),
-        site_lat_deg=np.asarray([site.location.lat_deg for site in scenario.sites]),
-        site_lon_deg=np.asarray([site.location.lon_deg for site in scenario.sites]),
-        site_cap_w=np.asarray([site.power_cap_mw * 1e6 for site in scenario.sites]),
-        site_pue=np.asarray([site.pue for site in scenario.sites]),
+        site_names=tuple(x[0] for x in sites),
+        site_lat_deg=np.asarray([x[1] for x in sites], dtype=float),
+        site_lon_deg=np.asarray([x[2] for x in sites], dtype=float),
+        site_cap_w=np.asarray([x[3] for x in sites], dtype=float),
+        site_pue=np.asarray([x[4] for x in sites], dtype=float),
         outage_pool=np.asarray(o_pool, dtype=np.int64),
         outage_start_s=np.asarray(o_start, dtype=np.float64),
         outage_end_s=np.asarray(o_end, dtype=np.float64),
         outage_gpus=np.asarray(o_gpus, dtype=np.int64),
         reference_gpu=scenario.workload.reference_gpu,
+        orbital_pools=np.asarray(orbital["pool_ids"], dtype=np.int64),
+        orbital_times_s=orbital["times_s"],
+        orbital_usable=orbital["usable"],
+        orbital_lost_power=orbital["lost_power"],
+        orbital_lost_heat=orbital["lost_heat"],
+        battery_min_soc=orbital["battery_min_soc"],
     )
+
+
+def _orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool: int) -> dict:
+    """Pools of every constellation and their capacity table on the tick grid."""
+    from orbitgrid.catalog.constellations import load_constellation_presets
+    from orbitgrid.orbit_summary import sso_raan_rad
+    from orbitgrid.physics import orbits
+    from orbitgrid.physics.solar_power import Battery
+    from orbitgrid.world.orbital import SatelliteDesign, constellation_capacity
+
+    sim = scenario.simulation
+    times_s = np.arange(0.0, sim.duration_h * SECONDS_PER_HOUR, sim.tick_s)
+    jd0 = float(orbits.julian_date(np.datetime64(sim.start, "s")))
+    out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None}
+    usable, lost_power, lost_heat = [], [], []
+    next_pool = first_pool
+    for con in scenario.constellations:
+        sat = con.satellite
+        acc = table[sat.gpu]
+        gpu_w = sat.gpu_power_w if sat.gpu_power_w is not None else acc.busy_power_w
+        design = SatelliteDesign(
+            gpus=sat.gpus, gpu_power_w=gpu_w, bus_power_w=sat.bus_power_w, array_area_m2=sat.array_area_m2,
+            cell_efficiency=sat.cell_efficiency, array_degradation_per_year=sat.array_degradation_per_year,
+            battery=Battery(sat.battery_wh, sat.depth_of_discharge, sat.charge_efficiency,
+                            sat.discharge_efficiency, sat.max_charge_w, sat.max_discharge_w),
+            radiator_area_m2=sat.radiator_area_m2, radiator_sides=sat.radiator_sides, emissivity=sat.emissivity,
+            absorptivity=sat.absorptivity, max_radiator_temperature_k=sat.max_radiator_temperature_k,
+        )
+        if con.shell is not None:
+            shells = [con.shell]
+        else:
+            shells = [
+                dict(altitude_km=s.altitude_km, inclination_deg=s.inclination_deg, sso=False, ltan_h=18.0,
+                     planes=s.planes, sats_per_plane=s.sats_per_plane, phasing=s.phasing, raan0_deg=0.0)
+                for s in load_constellation_presets()[con.preset].shells
+            ]
+        pools = []
+        for k, sh in enumerate(shells):
+            sh = sh if isinstance(sh, dict) else sh.model_dump()
+            inc = float(orbits.sso_inclination_deg(sh["altitude_km"])) if sh["sso"] else sh["inclination_deg"]
+            raan0 = np.degrees(sso_raan_rad(jd0, sh["ltan_h"])) if sh["sso"] else sh["raan0_deg"]
+            w = orbits.walker_shell(sh["planes"], sh["sats_per_plane"], sh["phasing"], inc, sh["altitude_km"], raan0)
+            if con.pool_per == "plane":
+                group, n_groups = w.plane, sh["planes"]
+                labels = [f"{con.name}/s{k}p{p}" for p in range(n_groups)]
+                counts = [sh["sats_per_plane"] * sat.gpus] * n_groups
+            else:
+                group, n_groups = np.zeros(w.n_sat, dtype=np.int64), 1
+                labels, counts = [f"{con.name}/s{k}"], [w.n_sat * sat.gpus]
+            u, lp, lh, min_soc = constellation_capacity(
+                design, w.a_km, w.inclination_rad, w.raan0_rad, w.u0_rad, np.asarray(group), n_groups,
+                jd0, times_s, sim.tick_s, con.eclipse_policy,
+            )
+            usable.append(u)
+            lost_power.append(lp)
+            lost_heat.append(lh)
+            out["battery_min_soc"] = min_soc if out["battery_min_soc"] is None else min(out["battery_min_soc"], min_soc)
+            for label, count in zip(labels, counts):
+                pools.append((label, sat.gpu, count, acc.bf16_tflops.value / ref_tflops, gpu_w))
+                out["pool_ids"].append(next_pool)
+                next_pool += 1
+        out["pools"].append((con.name, pools))
+    empty = np.zeros((times_s.size, 0), dtype=np.int64)
+    out["usable"] = np.concatenate(usable, axis=1) if usable else empty
+    out["lost_power"] = np.concatenate(lost_power, axis=1) if lost_power else empty
+    out["lost_heat"] = np.concatenate(lost_heat, axis=1) if lost_heat else empty
+    return out
 
 
 def default_idle_power_w(acc) -> float:
