@@ -287,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--kinds: unknown {bad} (known: {', '.join(KINDS)})")
     print(machine_info())
     print(f"shell: Walker {INCLINATION_DEG:g} deg, {ALTITUDE_KM:g} km, F = 1; one day at {STEP_S:g} s ({STEPS} steps) "
-          f"from {EPOCH} UTC; ours in blocks of {SAT_BLOCK:,} satellites x {CHUNK_STEPS} steps, float32; "
+          f"from {EPOCH} UTC; ours float32, single-threaded, in blocks of {SAT_BLOCK:,} satellites x {CHUNK_STEPS} steps "
+          f"(fewer satellites: longer chunks); "
           f"SGP4 in chunks of {SGP4_CHUNK_STEPS} steps; peak RSS = ru_maxrss of a fresh process per case", flush=True)  # fmt: skip
     rows: list[tuple[Case, dict]] = []
     for n in sizes:
