@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _machine import cpu_model, peak_rss_bytes  # benchmarks/_machine.py (run as a script)
+
 JOB_COUNTS = (10_000, 100_000, 1_000_000)
 GPU_COUNTS = (1_000, 10_000, 200_000)
 POLICIES = ("fifo", "backfill")
@@ -157,13 +159,6 @@ def _rss_now_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _peak_rss_bytes() -> int:
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
-
-
 def _child(data: dict, conn) -> None:
     """Build the scenario, then time `simulate` alone; send back what was measured."""
     import gc
@@ -184,7 +179,7 @@ def _child(data: dict, conn) -> None:
             conn.send({"status": "error", "invariants": f"FAILED: {exc}", "wall_s": time.perf_counter() - t0})
             return
         wall = time.perf_counter() - t0
-        peak = _peak_rss_bytes()
+        peak = peak_rss_bytes()
         s = result.summary
         conn.send(
             {
@@ -308,13 +303,7 @@ def machine_info() -> str:
     import pyarrow
     import pydantic
 
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):

@@ -30,6 +30,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from _machine import cpu_model, peak_rss_bytes  # benchmarks/_machine.py (run as a script)
+
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 10_000)
 SGP4_MAX_DEFAULT = 100_000  # SGP4 at 10^6 x 1440 steps takes about 10 minutes: extrapolated
@@ -137,7 +139,7 @@ def run_ours(n_sat: int, with_sun: bool) -> dict:
             lit_steps[k] += m - np.count_nonzero(d, axis=1)
             j0 = j1
     wall = time.perf_counter() - t0
-    peak_mb = _peak_rss_bytes() / 2**20  # before the check below
+    peak_mb = peak_rss_bytes() / 2**20  # before the check below
     if not with_sun:
         return {"wall_s": wall, "peak_rss_mb": peak_mb, "lit_fraction": None, "checksum": checksum}
     # not timed: the fused float32 test against sun.in_shadow_cylindrical on float64 positions
@@ -170,13 +172,6 @@ def run_sgp4(n_sat: int) -> dict:
     return {"wall_s": time.perf_counter() - t0, "sgp4_errors": errors}
 
 
-def _peak_rss_bytes() -> int:
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
-
-
 def _child(case: Case, conn) -> None:
     try:
         import numpy  # noqa: F401  (imports before the baseline RSS)
@@ -185,14 +180,14 @@ def _child(case: Case, conn) -> None:
         import orbitgrid.physics.orbits  # noqa: F401
         import orbitgrid.physics.sun  # noqa: F401
 
-        base = _peak_rss_bytes()
+        base = peak_rss_bytes()
         if case.kind == "sgp4":
             run_sgp4(WARM_UP_SATS)  # first calls (imports, allocator) out of the timing
             got = run_sgp4(case.n_sat)
         else:
             run_ours(WARM_UP_SATS, with_sun=case.kind == "ours+sun")
             got = run_ours(case.n_sat, with_sun=case.kind == "ours+sun")
-        got.setdefault("peak_rss_mb", _peak_rss_bytes() / 2**20)
+        got.setdefault("peak_rss_mb", peak_rss_bytes() / 2**20)
         got.update(status="ok", base_rss_mb=base / 2**20)
         conn.send(got)
     except BaseException as exc:  # report any crash as the case's result
@@ -235,13 +230,7 @@ def machine_info() -> str:
 
     from sgp4.api import accelerated
 
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}); "
         f"python {platform.python_version()}, numpy {numpy.__version__}, sgp4 {sgp4.__version__} "
