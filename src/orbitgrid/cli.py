@@ -244,8 +244,10 @@ def orbit(
             bad(field, message)
     if sso and altitude_km > 5_900.0:
         bad("--altitude-km", "no sun-synchronous orbit above about 5,970 km")
+    import numpy as np
+
     try:
-        np_start = __import__("numpy").datetime64(start)
+        np_start = np.datetime64(start)
     except ValueError:
         bad("--start", f"not an ISO 8601 time: {start!r}")
     summary = orbit_summary(

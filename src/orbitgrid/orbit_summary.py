@@ -19,15 +19,6 @@ from orbitgrid.physics.radiation import TABLE_ALTITUDE_KM, dose_rad_per_year_550
 CHUNK_STEPS = 200_000  # samples per chunk: memory stays flat for long windows
 
 
-def sso_raan_rad(jd: float, ltan_h: float) -> float:
-    """RAAN that puts the ascending node at local solar time `ltan_h` at `jd`: the sun's
-    right ascension plus (ltan - 12 h) x 15 deg/h (mean sun; the equation of time, up to
-    16 min, is ignored)."""
-    s = sun.sun_direction_eci(jd)
-    ra = math.atan2(float(s[1]), float(s[0]))
-    return (ra + math.radians((ltan_h - 12.0) * 15.0)) % (2 * math.pi)
-
-
 def orbit_summary(
     altitude_km: float,
     inclination_deg: float | None = None,
@@ -49,7 +40,7 @@ def orbit_summary(
     a_km = orbits.R_EARTH_KM + altitude_km
     inc = math.radians(inc_deg)
     jd0 = float(orbits.julian_date(np.datetime64(start)))
-    raan0 = sso_raan_rad(jd0, 18.0 if ltan_h is None else ltan_h) if sso else math.radians(raan_deg)
+    raan0 = sun.raan_for_ltan_rad(jd0, 18.0 if ltan_h is None else ltan_h) if sso else math.radians(raan_deg)
     t_all = np.arange(0.0, days * 86400.0, step_s)
 
     lit_parts, illum_parts, irr_parts, beta_parts = [], [], [], []

@@ -14,6 +14,8 @@ conical shadow model from Montenbruck & Gill, Satellite Orbits (2000), sec. 3.4.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from orbitgrid.physics.constants import AU_KM, R_EARTH_KM, R_SUN_KM, SOLAR_CONSTANT_W_M2  # noqa: E402
@@ -71,6 +73,15 @@ def solar_irradiance_w_m2(jd: np.ndarray | float) -> np.ndarray:
     """
     _, _, dist_au = _sun_ecliptic(jd)
     return SOLAR_CONSTANT_W_M2 / dist_au**2
+
+
+def raan_for_ltan_rad(jd: float, ltan_h: float) -> float:
+    """RAAN that puts the ascending node at local solar time `ltan_h` at `jd`: the sun's
+    right ascension plus (ltan - 12 h) x 15 deg/h (mean sun; the equation of time, up to
+    16 min, is ignored)."""
+    s = sun_direction_eci(jd)
+    ra = math.atan2(float(s[1]), float(s[0]))
+    return (ra + math.radians((ltan_h - 12.0) * 15.0)) % (2 * math.pi)
 
 
 def beta_angle_rad(

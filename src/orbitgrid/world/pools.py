@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from orbitgrid.physics.site_power import power_capped_capacity
-from orbitgrid.scenario import Scenario
+from orbitgrid.scenario import Scenario, ShellInput
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 SECONDS_PER_HOUR = 3600.0
@@ -164,8 +164,8 @@ def build_world(scenario: Scenario) -> World:
 def _orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool: int) -> dict:
     """Pools of every constellation and their capacity table on the tick grid."""
     from orbitgrid.catalog.constellations import load_constellation_presets
-    from orbitgrid.orbit_summary import sso_raan_rad
     from orbitgrid.physics import orbits
+    from orbitgrid.physics.sun import raan_for_ltan_rad
     from orbitgrid.physics.solar_power import Battery
     from orbitgrid.world.orbital import SatelliteDesign, constellation_capacity
 
@@ -191,20 +191,19 @@ def _orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool: int
             shells = [con.shell]
         else:
             shells = [
-                dict(altitude_km=s.altitude_km, inclination_deg=s.inclination_deg, sso=False, ltan_h=18.0,
-                     planes=s.planes, sats_per_plane=s.sats_per_plane, phasing=s.phasing, raan0_deg=0.0)
-                for s in load_constellation_presets()[con.preset].shells
+                ShellInput(altitude_km=p.altitude_km, inclination_deg=p.inclination_deg, planes=p.planes,
+                           sats_per_plane=p.sats_per_plane, phasing=p.phasing)
+                for p in load_constellation_presets()[con.preset].shells
             ]
         pools = []
         for k, sh in enumerate(shells):
-            sh = sh if isinstance(sh, dict) else sh.model_dump()
-            inc = float(orbits.sso_inclination_deg(sh["altitude_km"])) if sh["sso"] else sh["inclination_deg"]
-            raan0 = np.degrees(sso_raan_rad(jd0, sh["ltan_h"])) if sh["sso"] else sh["raan0_deg"]
-            w = orbits.walker_shell(sh["planes"], sh["sats_per_plane"], sh["phasing"], inc, sh["altitude_km"], raan0)
+            inc = float(orbits.sso_inclination_deg(sh.altitude_km)) if sh.sso else sh.inclination_deg
+            raan0 = np.degrees(raan_for_ltan_rad(jd0, sh.ltan_h)) if sh.sso else sh.raan0_deg
+            w = orbits.walker_shell(sh.planes, sh.sats_per_plane, sh.phasing, inc, sh.altitude_km, raan0)
             if con.pool_per == "plane":
-                group, n_groups = w.plane, sh["planes"]
+                group, n_groups = w.plane, sh.planes
                 labels = [f"{con.name}/s{k}p{p}" for p in range(n_groups)]
-                counts = [sh["sats_per_plane"] * sat.gpus] * n_groups
+                counts = [sh.sats_per_plane * sat.gpus] * n_groups
             else:
                 group, n_groups = np.zeros(w.n_sat, dtype=np.int64), 1
                 labels, counts = [f"{con.name}/s{k}"], [w.n_sat * sat.gpus]
