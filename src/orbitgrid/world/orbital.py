@@ -22,6 +22,8 @@ import numpy as np
 
 from orbitgrid.physics import orbits, sun
 from orbitgrid.physics.solar_power import Battery, array_power_w, battery_step
+from orbitgrid.physics.sun import raan_for_ltan_rad
+from orbitgrid.scenario import Scenario, ShellInput
 from orbitgrid.physics.thermal import absorbed_w_m2, rejectable_heat_w, view_factor_nadir_plate
 
 EclipsePolicy = Literal["ride_through", "power_off"]
@@ -152,3 +154,65 @@ def constellation_capacity(
             np.add.at(block, group, series)
             out[lo : lo + t.size] = block.T
     return usable, lost_power, lost_heat, min_soc
+
+
+def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool: int) -> dict:
+    """Pools of every constellation and their capacity table on the tick grid."""
+    from orbitgrid.catalog.constellations import load_constellation_presets
+
+    sim = scenario.simulation
+    times_s = np.arange(0.0, sim.duration_h * 3600.0, sim.tick_s)
+    jd0 = float(orbits.julian_date(np.datetime64(sim.start, "s")))
+    out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None}
+    usable, lost_power, lost_heat = [], [], []
+    next_pool = first_pool
+    for con in scenario.constellations:
+        sat = con.satellite
+        acc = table[sat.gpu]
+        gpu_w = sat.gpu_power_w if sat.gpu_power_w is not None else acc.busy_power_w
+        design = SatelliteDesign(
+            gpus=sat.gpus, gpu_power_w=gpu_w, bus_power_w=sat.bus_power_w, array_area_m2=sat.array_area_m2,
+            cell_efficiency=sat.cell_efficiency, array_degradation_per_year=sat.array_degradation_per_year,
+            battery=Battery(sat.battery_wh, sat.depth_of_discharge, sat.charge_efficiency,
+                            sat.discharge_efficiency, sat.max_charge_w, sat.max_discharge_w),
+            radiator_area_m2=sat.radiator_area_m2, radiator_sides=sat.radiator_sides, emissivity=sat.emissivity,
+            absorptivity=sat.absorptivity, max_radiator_temperature_k=sat.max_radiator_temperature_k,
+        )
+        if con.shell is not None:
+            shells = [con.shell]
+        else:
+            shells = [
+                ShellInput(altitude_km=p.altitude_km, inclination_deg=p.inclination_deg, planes=p.planes,
+                           sats_per_plane=p.sats_per_plane, phasing=p.phasing)
+                for p in load_constellation_presets()[con.preset].shells
+            ]
+        pools = []
+        for k, sh in enumerate(shells):
+            inc = float(orbits.sso_inclination_deg(sh.altitude_km)) if sh.sso else sh.inclination_deg
+            raan0 = np.degrees(raan_for_ltan_rad(jd0, sh.ltan_h)) if sh.sso else sh.raan0_deg
+            w = orbits.walker_shell(sh.planes, sh.sats_per_plane, sh.phasing, inc, sh.altitude_km, raan0)
+            if con.pool_per == "plane":
+                group, n_groups = w.plane, sh.planes
+                labels = [f"{con.name}/s{k}p{p}" for p in range(n_groups)]
+                counts = [sh.sats_per_plane * sat.gpus] * n_groups
+            else:
+                group, n_groups = np.zeros(w.n_sat, dtype=np.int64), 1
+                labels, counts = [f"{con.name}/s{k}"], [w.n_sat * sat.gpus]
+            u, lp, lh, min_soc = constellation_capacity(
+                design, w.a_km, w.inclination_rad, w.raan0_rad, w.u0_rad, np.asarray(group), n_groups,
+                jd0, times_s, sim.tick_s, con.eclipse_policy,
+            )
+            usable.append(u)
+            lost_power.append(lp)
+            lost_heat.append(lh)
+            out["battery_min_soc"] = min_soc if out["battery_min_soc"] is None else min(out["battery_min_soc"], min_soc)
+            for label, count in zip(labels, counts):
+                pools.append((label, sat.gpu, count, acc.bf16_tflops.value / ref_tflops, gpu_w))
+                out["pool_ids"].append(next_pool)
+                next_pool += 1
+        out["pools"].append((con.name, pools))
+    empty = np.zeros((times_s.size, 0), dtype=np.int64)
+    out["usable"] = np.concatenate(usable, axis=1) if usable else empty
+    out["lost_power"] = np.concatenate(lost_power, axis=1) if lost_power else empty
+    out["lost_heat"] = np.concatenate(lost_heat, axis=1) if lost_heat else empty
+    return out
