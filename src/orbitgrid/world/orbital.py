@@ -82,15 +82,16 @@ def satellite_capacity(
     r = orbits.propagate_circular_eci_km(a_km, inc_rad, raan0_rad, u0_rad, t, dtype=np.float64)  # (S, T, 3)
     r_sun = sun.sun_position_eci_km(jd)  # (T, 3)
     illum = sun.illumination_conical(r, r_sun[None, :, :])  # (S, T)
+    irradiance = sun.solar_irradiance_w_m2(jd)[None, :]
     supply_w = array_power_w(
-        design.array_area_m2, design.cell_efficiency, sun.solar_irradiance_w_m2(jd)[None, :],
+        design.array_area_m2, design.cell_efficiency, irradiance,
         illumination=illum, degradation_per_year=design.array_degradation_per_year,
         age_years=age_years + t[None, :] / (365.25 * 86400.0),
     )
     # radiator: edge-on to the sun (no direct term), facing Earth: albedo in sunlight, IR always
     altitude_km = np.asarray(a_km, dtype=float) - orbits.R_EARTH_KM
     f_e = view_factor_nadir_plate(altitude_km)[:, None]
-    absorbed = absorbed_w_m2(design.absorptivity, design.emissivity, sun.solar_irradiance_w_m2(jd)[None, :],
+    absorbed = absorbed_w_m2(design.absorptivity, design.emissivity, irradiance,
                              0.0, f_e, albedo_factor=illum)
     reject_w = rejectable_heat_w(design.max_radiator_temperature_k, design.radiator_area_m2, design.emissivity,
                                  absorbed, sides=design.radiator_sides)
