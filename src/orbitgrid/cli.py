@@ -266,6 +266,124 @@ def orbit(
 
 
 @app.command()
+def size(
+    gpu: str = typer.Option(..., "--gpu", help="accelerator name from the catalogue (H100, GB200, ...)"),
+    gpus: int = typer.Option(..., "--gpus", help="number of GPUs on the satellite"),
+    altitude_km: float = typer.Option(..., "--altitude-km", help="circular orbit altitude, km"),
+    inclination_deg: Optional[float] = typer.Option(None, "--inclination-deg", help="inclination, deg (0-180): sized for beta = 0"),
+    sso: bool = typer.Option(False, "--sso", help="sun-synchronous: sized for the longest eclipse of a propagated year"),
+    ltan_h: float = typer.Option(18.0, "--ltan-h", help="with --sso: local time of the ascending node, h (18 = dawn-dusk)"),
+    array: str = typer.Option("blanket-iii-v", "--array", help="solar-array preset (catalog/technology.yaml)"),
+    radiator: str = typer.Option("al-nh3-heat-pipe", "--radiator", help="radiator preset"),
+    battery: str = typer.Option("saft-li-ion", "--battery", help="battery preset"),
+    bus: str = typer.Option("generic-leo", "--bus", help="bus preset (mass share, housekeeping power, power path)"),
+    bus_power_w: Optional[float] = typer.Option(None, "--bus-power-w", help="housekeeping power, W (default: the bus preset's share of the payload)"),
+    gpu_power_w: Optional[float] = typer.Option(None, "--gpu-power-w", help="power per busy GPU with its host share, W (default: the accelerator catalogue)"),
+    payload_kg_per_gpu: Optional[float] = typer.Option(None, "--payload-kg-per-gpu", help="payload mass per GPU, kg (default: the published server mass per GPU)"),
+    radiator_temperature_k: float = typer.Option(320.0, "--radiator-temperature-k", help="radiator temperature, K"),
+    radiator_sides: Optional[int] = typer.Option(None, "--radiator-sides", help="1 or 2 radiating faces (default: the preset's)"),
+    eclipse: str = typer.Option("ride_through", "--eclipse", help="ride_through (GPUs run on the battery) or power_off (battery for the bus only)"),
+    life_years: float = typer.Option(5.0, "--life-years", help="design life for the array's degradation, years"),
+    propellant_fraction: float = typer.Option(0.0, "--propellant-fraction", help="propellant share of the launch mass, 0-0.9"),
+    launch_usd_per_kg: Optional[float] = typer.Option(None, "--launch-usd-per-kg", help="launch price, $/kg (default: the falcon-9 preset)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Size a compute satellite: array, battery, radiator, mass by subsystem, kW per tonne."""
+    from orbitgrid.catalog import load_accelerators
+    from orbitgrid.catalog.technology import DEFAULT_LAUNCH, load_technology
+    from orbitgrid.physics import orbits, sizing
+
+    def bad(field: str, message: str, hint: str | None = None) -> None:
+        print(f"size: {field}: {message}" + (f" (hint: {hint})" if hint else ""), file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+
+    numbers = {"--altitude-km": altitude_km, "--inclination-deg": inclination_deg, "--ltan-h": ltan_h,
+               "--bus-power-w": bus_power_w, "--gpu-power-w": gpu_power_w, "--payload-kg-per-gpu": payload_kg_per_gpu,
+               "--radiator-temperature-k": radiator_temperature_k, "--life-years": life_years,
+               "--propellant-fraction": propellant_fraction, "--launch-usd-per-kg": launch_usd_per_kg}
+    for field, value in numbers.items():
+        if value is not None and not math.isfinite(value):
+            bad(field, f"must be a finite number, got {value}")
+    if sso == (inclination_deg is not None):
+        bad("--inclination-deg/--sso", "give exactly one of them", "--inclination-deg 53, or --sso [--ltan-h 18]")
+    cat = load_technology()
+    accelerators = load_accelerators()
+    by_fold = {name.casefold(): name for name in accelerators}
+    if gpu.casefold() not in by_fold:
+        bad("--gpu", f"unknown accelerator {gpu!r}", "one of " + ", ".join(sorted(accelerators)))
+    gpu = by_fold[gpu.casefold()]
+    presets = [("--array", array, cat.arrays), ("--radiator", radiator, cat.radiators),
+               ("--battery", battery, cat.batteries), ("--bus", bus, cat.buses)]
+    for field, name, table in presets:
+        if name not in table:
+            bad(field, f"unknown preset {name!r}", "one of " + ", ".join(table))
+    eclipse_mode = eclipse.replace("-", "_")
+    checks = [
+        ("--gpus", gpus >= 1, "must be a whole number ≥ 1", None),
+        ("--altitude-km", 100.0 <= altitude_km <= 50_000.0, "must be between 100 and 50,000 km", None),
+        ("--inclination-deg", inclination_deg is None or 0.0 <= inclination_deg <= 180.0, "must be between 0 and 180", None),
+        ("--ltan-h", 0.0 <= ltan_h <= 24.0, "must be between 0 and 24", None),
+        ("--bus-power-w", bus_power_w is None or bus_power_w >= 0.0, "must be ≥ 0", None),
+        ("--gpu-power-w", gpu_power_w is None or gpu_power_w > 0.0, "must be > 0", None),
+        ("--payload-kg-per-gpu", payload_kg_per_gpu is None or payload_kg_per_gpu > 0.0, "must be > 0", None),
+        ("--radiator-temperature-k", 150.0 <= radiator_temperature_k <= 600.0, "must be between 150 and 600 K", None),
+        ("--radiator-sides", radiator_sides in (None, 1, 2), "must be 1 or 2", None),
+        ("--eclipse", eclipse_mode in sizing.ECLIPSE_MODES, f"unknown mode {eclipse!r}", "ride_through or power_off"),
+        ("--life-years", 0.0 <= life_years <= 30.0, "must be between 0 and 30 years", None),
+        ("--propellant-fraction", 0.0 <= propellant_fraction <= 0.9, "must be between 0 and 0.9", None),
+        ("--launch-usd-per-kg", launch_usd_per_kg is None or launch_usd_per_kg >= 0.0, "must be ≥ 0", None),
+    ]
+    for field, ok, message, hint in checks:
+        if not ok:
+            bad(field, message, hint)
+    if sso and altitude_km > 5_900.0:
+        bad("--altitude-km", "no sun-synchronous orbit above about 5,970 km")
+    power = gpu_power_w if gpu_power_w is not None else accelerators[gpu].busy_power_w
+    if power is None:
+        bad("--gpu", f"no published power for {gpu}", "give --gpu-power-w")
+    if payload_kg_per_gpu is None:
+        if gpu not in cat.compute_payloads:
+            bad("--gpu", f"no published server mass for {gpu}",
+                "give --payload-kg-per-gpu; published for " + ", ".join(cat.compute_payloads))
+        payload_kg_per_gpu = cat.compute_payloads[gpu].server_kg_per_gpu.value
+    bus_preset = cat.buses[bus]
+    if bus_power_w is None:
+        bus_power_w = bus_preset.power_fraction_of_payload.value * gpus * power
+    if launch_usd_per_kg is None:
+        launch_usd_per_kg = cat.launch_prices[DEFAULT_LAUNCH].usd_per_kg.value
+    tech = sizing.Technology.from_presets(cat.arrays[array], cat.radiators[radiator], cat.batteries[battery],
+                                          bus_preset, radiator_sides)
+    light = sizing.orbit_light(altitude_km, inclination_deg, ltan_h if sso else None)
+    try:
+        result = sizing.size_satellite(
+            gpus, power, payload_kg_per_gpu, bus_power_w, light.period_s, light.eclipse_s, altitude_km, tech,
+            radiator_temperature_k, eclipse_mode, life_years, propellant_fraction, launch_usd_per_kg,
+        ).as_dict()
+    except ValueError as exc:
+        bad("--radiator-temperature-k" if "radiator" in str(exc) else "size", str(exc))
+    summary: dict[str, object] = {
+        "gpu": gpu, "gpus": gpus, "gpu_power_w": float(power), "payload_kg_per_gpu": float(payload_kg_per_gpu),
+        "altitude_km": altitude_km,
+        "inclination_deg": inclination_deg if not sso else float(orbits.sso_inclination_deg(altitude_km)),
+        "sso": sso, "ltan_h": ltan_h if sso else None, "eclipse_mode": eclipse_mode,
+        "array": array, "radiator": radiator, "radiator_sides": tech.radiator_sides, "battery": battery, "bus": bus,
+        "life_years": life_years, "radiator_temperature_k": radiator_temperature_k,
+        "launch_usd_per_kg": float(launch_usd_per_kg), "eclipse_method": light.method,
+        "period_min": result["period_s"] / 60.0, "eclipse_min": result["eclipse_s"] / 60.0,
+        **{k: v for k, v in result.items() if k not in ("period_s", "eclipse_s")},
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
+        return
+    table = Table(title=f"{gpus} × {gpu} at {altitude_km:g} km", show_header=False, box=None, pad_edge=False)
+    table.add_column("key", style="bold")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, value if isinstance(value, str) else _fmt(key, value))
+    out.print(table)
+
+
+@app.command()
 def policies() -> None:
     """List the scheduling policies a scenario can name."""
     from orbitgrid.policies import registry

@@ -14,7 +14,7 @@ import numpy as np
 
 from orbitgrid.physics import orbits, sun
 from orbitgrid.physics.constants import AU_KM
-from orbitgrid.physics.radiation import TABLE_ALTITUDE_KM, dose_rad_per_year_550km
+from orbitgrid.physics.radiation import TABLE_ALTITUDE_KM, dose_rad_per_year
 
 CHUNK_STEPS = 200_000  # samples per chunk: memory stays flat for long windows
 
@@ -92,10 +92,18 @@ def orbit_summary(
         "mean_irradiance_w_m2": mean_w_m2,
         "mean_array_power_w_m2": mean_w_m2 * cell_efficiency if cell_efficiency else None,
         "shield_mm_al": shield_mm,
-        "dose_rad_per_year": float(dose_rad_per_year_550km(min(inc_deg, 180.0), shield_mm)),
-        "dose_note": (
-            "SPENVIS table at 550 km; altitude scaling not modelled"
-            if abs(altitude_km - TABLE_ALTITUDE_KM) > 1e-9 else "SPENVIS table at 550 km"
-        ),
     }
+    summary.update(_dose(altitude_km, min(inc_deg, 180.0), shield_mm))
     return summary
+
+
+def _dose(altitude_km: float, inc_deg: float, shield_mm: float) -> dict[str, object]:
+    """Yearly dose and how it was obtained: the SPENVIS 550 km table, scaled to other
+    altitudes by the AP8/AE8 trapped-flux ratios; None where the scaling does not hold."""
+    at_table = abs(altitude_km - TABLE_ALTITUDE_KM) <= 1e-9
+    try:
+        dose = float(dose_rad_per_year(inc_deg, shield_mm, TABLE_ALTITUDE_KM if at_table else altitude_km))
+    except ValueError as err:
+        return {"dose_rad_per_year": None, "dose_note": f"not modelled: {err}"}
+    note = "SPENVIS table at 550 km" if at_table else "SPENVIS 550 km table scaled by AP8/AE8 trapped flux"
+    return {"dose_rad_per_year": dose, "dose_note": note}

@@ -145,6 +145,12 @@ class WorkloadSpec(_Model):
     reference_gpu: str = Field(default="H100", description="job work is in GPU-hours of this accelerator")
     generator: GeneratorSpec | None = None
     csv: str | None = Field(default=None, description="job file, relative to the scenario file")
+    checkpoint_interval_h: PositiveFloat | None = Field(
+        default=None, description="running gangs checkpoint this often; none: a fault loses all work done"
+    )
+    on_fault: Literal["rollback", "kill"] = Field(
+        default="rollback", description="a gang hit by a fault goes back to its last checkpoint and queues again, or fails"
+    )
 
     @model_validator(mode="after")
     def _some_work(self) -> "WorkloadSpec":
@@ -161,27 +167,60 @@ class PolicySpec(_Model):
     backfill_depth: Int = Field(default=100, gt=0, le=10**6, description="queued jobs examined per backfill pass")
 
 
-class ShellInput(_Model):
-    """A Walker-delta shell: `planes` planes of `sats_per_plane` satellites, phasing F."""
+class _OrbitInput(_Model):
+    """A circular orbit: altitude and either an inclination or sun-synchronous at an LTAN."""
 
     altitude_km: float = Field(ge=160, le=36_000, allow_inf_nan=False)
     inclination_deg: Number | None = Field(default=None, ge=0, le=180)
     sso: bool = Field(default=False, description="sun-synchronous: inclination from the J2 nodal rate")
     ltan_h: Number = Field(default=18.0, ge=0, le=24, description="with sso: local time of the ascending node")
-    planes: Int = Field(gt=0, le=10_000)
-    sats_per_plane: Int = Field(gt=0, le=10_000)
-    phasing: Int = Field(default=0, ge=0)
     raan0_deg: Number = Field(default=0.0, ge=0, lt=360, description="first plane's node, when not sso")
 
-    @model_validator(mode="after")
-    def _one_inclination(self) -> "ShellInput":
+    def _check_orbit(self) -> None:
         if self.sso == (self.inclination_deg is not None):
             raise ValueError("give either inclination_deg or sso: true")
         if self.sso and self.altitude_km > 5_900:
             raise ValueError("no sun-synchronous orbit above about 5,970 km")
+
+
+class ShellInput(_OrbitInput):
+    """A Walker-delta shell: `planes` planes of `sats_per_plane` satellites, phasing F."""
+
+    planes: Int = Field(gt=0, le=10_000)
+    sats_per_plane: Int = Field(gt=0, le=10_000)
+    phasing: Int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_inclination(self) -> "ShellInput":
+        self._check_orbit()
         if self.phasing >= self.planes:
             raise ValueError(f"phasing ({self.phasing}) must be below planes ({self.planes})")
         return self
+
+
+class FormationInput(_OrbitInput):
+    """Formation clusters: `clusters` tight groups of `satellites` each, flying within
+    `radius_km` of their cluster's centre, the centres evenly spaced along one orbit. A
+    cluster is one pool and one training domain (its satellites are close enough for a
+    tight optical interconnect)."""
+
+    clusters: Int = Field(default=1, gt=0, le=10_000)
+    satellites: Int = Field(gt=0, le=10_000, description="satellites per cluster")
+    radius_km: float = Field(gt=0, le=100, allow_inf_nan=False, description="all satellites within this of the centre")
+    link_gbps: PositiveFloat | None = Field(default=None, description="optical link rate between neighbours (reported)")
+
+    @model_validator(mode="after")
+    def _one_inclination(self) -> "FormationInput":
+        self._check_orbit()
+        return self
+
+
+class TleInput(_Model):
+    """Real satellites from a two-line-element file, propagated with SGP4."""
+
+    file: str = Field(min_length=1, description="TLE file, relative to the scenario file")
+    name_prefix: str | None = Field(default=None, description="keep only satellites whose name starts with this")
+    limit: Int | None = Field(default=None, gt=0, le=1_000_000, description="keep only the first N (after the prefix)")
 
 
 class SatelliteSpec(_Model):
@@ -205,23 +244,83 @@ class SatelliteSpec(_Model):
     emissivity: float = Field(gt=0, le=1, allow_inf_nan=False)
     absorptivity: float = Field(ge=0, le=1, allow_inf_nan=False)
     max_radiator_temperature_k: PositiveFloat
+    radiator_heat_capacity_j_per_k: PositiveFloat | None = Field(
+        default=None, description="thermal mass of radiator and payload: a lumped transient; none: steady state"
+    )
+    mass_kg: PositiveFloat | None = Field(default=None, description="for drag decay (with drag_area_m2)")
+    drag_area_m2: PositiveFloat | None = Field(default=None, description="mean area facing the flow, for drag decay")
+    drag_coefficient: PositiveFloat = Field(default=2.2, le=10)
+    design_life_years: PositiveFloat | None = Field(default=None, description="deorbited at this age at the latest")
+    age_years: NonNegFloat = Field(default=0.0, description="age of the satellites at the start")
+    age_spread_years: NonNegFloat = Field(default=0.0, description="ages spread uniformly over [age, age + spread]")
+
+    @model_validator(mode="after")
+    def _drag_pair(self) -> "SatelliteSpec":
+        if (self.mass_kg is None) != (self.drag_area_m2 is None):
+            raise ValueError("give both mass_kg and drag_area_m2 for drag decay, or neither")
+        return self
+
+
+class FaultSpec(_Model):
+    """Radiation and failures of compute satellites; defaults in physics/faults.py, with sources."""
+
+    shielding_mm_al: PositiveFloat = Field(default=5.0, description="aluminium around the GPUs, for the dose")
+    seu_per_gpu_day: NonNegFloat | None = Field(default=None, description="upsets that stop a GPU's work, outside the SAA")
+    saa_multiplier: PositiveFloat | None = Field(default=None, description="upset rate inside the South Atlantic Anomaly, x")
+    gpu_failure_per_year: NonNegFloat | None = Field(default=None, description="permanent GPU failures at zero dose")
+    gpu_failure_per_year_per_krad: NonNegFloat | None = Field(default=None, description="added per krad(Si) of dose")
+    bus_failure_per_year: NonNegFloat | None = Field(default=None, description="satellite losses (bus failures)")
+
+
+class ReplacementSpec(_Model):
+    """Satellites that fail or reach end of life are replaced by new ones after a delay."""
+
+    launch_delay_days: NonNegFloat = Field(description="from loss to the replacement's first service")
+
+
+class ThrottleSpec(_Model):
+    """eclipse_policy: throttle. In shadow every GPU is power-capped to `power_fraction` of
+    its draw and runs at speed = power_fraction ** speed_exponent."""
+
+    power_fraction: float = Field(default=0.5, gt=0, le=1, allow_inf_nan=False)
+    speed_exponent: float = Field(default=0.75, gt=0, le=3, allow_inf_nan=False)
 
 
 class ConstellationSpec(_Model):
-    """Compute satellites in Walker shells; each plane (or the whole constellation) is a pool."""
+    """Compute satellites: Walker shells, a public filing's preset, formation clusters or
+    real satellites from TLEs. Each plane, cluster, satellite or the whole constellation is a pool."""
 
     name: str = Field(min_length=1)
     shell: ShellInput | None = None
     preset: str | None = Field(default=None, description="named shells of a public filing, e.g. starlink-gen1")
+    formation: FormationInput | None = None
+    tle: TleInput | None = None
     satellite: SatelliteSpec
-    eclipse_policy: Literal["ride_through", "power_off"] = "ride_through"
-    pool_per: Literal["plane", "constellation"] = "plane"
+    eclipse_policy: Literal["ride_through", "throttle", "power_off"] = "ride_through"
+    throttle: ThrottleSpec = Field(default_factory=ThrottleSpec)
+    pool_per: Literal["plane", "constellation", "satellite", "cluster"] | None = Field(
+        default=None, description="default: plane for shells and presets, cluster for formations, constellation for TLEs"
+    )
+    faults: FaultSpec | None = Field(default=None, description="radiation upsets and failures; none: no faults")
+    replacement: ReplacementSpec | None = Field(default=None, description="replace lost satellites; none: not replaced")
 
     @model_validator(mode="after")
     def _one_geometry(self) -> "ConstellationSpec":
-        if (self.shell is None) == (self.preset is None):
-            raise ValueError("give either a shell or a preset")
+        given = [k for k in ("shell", "preset", "formation", "tle") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of shell, preset, formation and tle" + (f" (got {', '.join(given)})" if given else ""))
+        allowed = {"shell": ("plane", "constellation", "satellite"), "preset": ("plane", "constellation", "satellite"),
+                   "formation": ("cluster", "satellite"), "tle": ("constellation", "satellite")}[given[0]]
+        if self.pool_per is not None and self.pool_per not in allowed:
+            raise ValueError(f"pool_per {self.pool_per!r} does not apply to a {given[0]}; use one of {', '.join(allowed)}")
         return self
+
+    @property
+    def pools_by(self) -> str:
+        """What one pool is: the explicit choice, else the natural unit of the geometry."""
+        if self.pool_per is not None:
+            return self.pool_per
+        return "cluster" if self.formation else "constellation" if self.tle else "plane"
 
 
 class SimulationSpec(_Model):
@@ -426,6 +525,35 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             add(base + ("satellite", "gpu"), f"{con.satellite.gpu} has no published power figure", "set satellite.gpu_power_w")
         if con.preset is not None and con.preset not in presets:
             add(base + ("preset",), f"unknown preset {con.preset!r}", _suggest(con.preset, list(presets)))
+        if con.faults is not None and con.tle is None:
+            from orbitgrid.physics.orbits import sso_inclination_deg
+            from orbitgrid.physics.radiation import dose_rad_per_year
+
+            orbit_list = [con.shell or con.formation] if con.preset is None else (
+                presets[con.preset].shells if con.preset in presets else [])
+            for orbit in orbit_list:
+                inc = float(sso_inclination_deg(orbit.altitude_km)) if getattr(orbit, "sso", False) else orbit.inclination_deg
+                try:
+                    dose_rad_per_year(inc, con.faults.shielding_mm_al, orbit.altitude_km)
+                except ValueError as exc:
+                    add(base + ("faults",), f"no dose model for {orbit.altitude_km:g} km, {inc:.1f}°: {exc}",
+                        "faults need 300-1200 km and 30-150° inclination (550 km: any), 0.05-20 mm of aluminium")
+                    break
+        if con.tle is not None:
+            path = loaded.resolve(con.tle.file)
+            if not path.is_file():
+                add(base + ("tle", "file"), f"file not found: {path}", "paths are relative to the scenario file")
+            else:
+                from orbitgrid.physics.tle import read_tles
+
+                try:
+                    names, _, _ = read_tles(path)
+                except InputError as exc:  # the TLE file's own lines, FILE:LINE each
+                    problems.extend(exc.problems)
+                else:
+                    prefix = con.tle.name_prefix
+                    if prefix is not None and not any(n.startswith(prefix) for n in names):
+                        add(base + ("tle", "name_prefix"), f"no satellite in {path.name} has a name starting {prefix!r}")
 
     wl = sc.workload
     check_gpu(("workload", "reference_gpu"), wl.reference_gpu)

@@ -82,6 +82,14 @@ def _good_inputs():
 
 def test_invariants_accept_a_consistent_run():
     check_invariants(**_good_inputs())
+    check_invariants(**_good_inputs(), work_lost_s=np.zeros(2))
+
+
+def test_work_ledger_counts_work_lost_to_faults():
+    # job1 ran 2 GPUs for 0.5 h (3600 GPU-s) and a fault threw 1000 s of it away: it keeps 2600
+    inputs = _good_inputs()
+    inputs["work_done_s"] = np.array([7200.0, 2600.0])
+    check_invariants(**inputs, work_lost_s=np.array([0.0, 1000.0]))
 
 
 @pytest.mark.parametrize(
@@ -92,6 +100,9 @@ def test_invariants_accept_a_consistent_run():
         (lambda d: d.update(work_done_s=np.array([7000.0, 3600.0])), "without doing all its work"),
         (lambda d: d.update(state_codes=np.array([COMPLETED, 0], dtype=np.int8)), "no known state"),
         (lambda d: d.update(state_codes=np.array([COMPLETED, 4], dtype=np.int8)), "without a reason"),
+        # job1's GPUs did 2 x 0.5 h = 1 GPU-h (3600 s) of work: it cannot have kept 3600 s and lost 100 s
+        (lambda d: d.update(work_lost_s=np.array([0.0, 100.0])), "it kept 1.000000 and lost 0.027778"),
+        (lambda d: d.update(work_lost_s=np.array([0.0, -1.0])), "lost negative work"),
     ],
 )
 def test_invariants_catch_each_breakage(breakage, message):

@@ -23,19 +23,28 @@ class Steps:
     edges_s: np.ndarray
     capacity: np.ndarray
     in_service: np.ndarray
+    factor: np.ndarray  # speed factor per step and pool (1 unless throttled)
 
     @property
     def width_s(self) -> np.ndarray:
         return np.diff(self.edges_s)
 
 
-def make_steps(tick_times_s: list[float], capacity: list[np.ndarray], in_service: list[np.ndarray], end_s: float, n_pools: int) -> Steps:
+def make_steps(
+    tick_times_s: list[float],
+    capacity: list[np.ndarray],
+    in_service: list[np.ndarray],
+    end_s: float,
+    n_pools: int,
+    factor: list[np.ndarray] | None = None,
+) -> Steps:
     times = np.asarray(tick_times_s, dtype=np.float64)
     keep = times < end_s
     edges = np.append(times[keep], end_s)
     cap = np.asarray(capacity, dtype=np.float64).reshape(-1, n_pools)[keep]
     ins = np.asarray(in_service, dtype=np.float64).reshape(-1, n_pools)[keep]
-    return Steps(edges, cap, ins)
+    fac = np.ones_like(cap) if factor is None else np.asarray(factor, dtype=np.float64).reshape(-1, n_pools)[keep]
+    return Steps(edges, cap, ins, fac)
 
 
 def gpu_seconds_per_step(

@@ -28,14 +28,18 @@ def check_invariants(
     n_pools: int,
     edges_s: np.ndarray,
     capacity: np.ndarray,
+    work_lost_s: np.ndarray | None = None,
 ) -> None:
     """Raise InvariantError naming the first broken rule:
 
     1. every job is completed, failed with a reason, running or queued;
     2. GPU-hours from the allocation log equal those the jobs accumulated, and those
        summed over the time series;
-    3. completed jobs did all their work, others no more than theirs;
-    4. no pool ever had more GPUs allocated than its capacity at that instant.
+    3. completed jobs did all their work, others no more than theirs; no job lost
+       negative work to faults;
+    4. no pool ever had more GPUs allocated than its capacity at that instant;
+    5. (given `work_lost_s`) job by job, the reference work the log says its GPUs did
+       (gpus x speed x duration) is the work it kept plus the work faults threw away.
     """
     known = np.isin(state_codes, (COMPLETED, FAILED, RUNNING, QUEUED))
     if not known.all():
@@ -65,6 +69,30 @@ def check_invariants(
         raise InvariantError(f"job {int(np.flatnonzero(over)[0])} did more work than it had")
 
     _check_never_over_allocated(log, n_pools, edges_s, capacity)
+    if work_lost_s is not None:
+        _check_work_ledger(log, work_done_s, work_lost_s)
+
+
+def _check_work_ledger(log: dict[str, np.ndarray], work_done_s: np.ndarray, work_lost_s: np.ndarray) -> None:
+    if (work_lost_s < 0).any():
+        raise InvariantError(f"job {int(np.flatnonzero(work_lost_s < 0)[0])} lost negative work to faults")
+    n = work_done_s.shape[0]
+    if log["job"].size == 0:
+        by_log, slack = np.zeros(n), np.zeros(n)
+    else:
+        rate = log["gpus"] * log["speed"]
+        by_log = np.bincount(log["job"], weights=rate * (log["end_s"] - log["start_s"]), minlength=n)
+        # the rounding of the row's start and end times, at the rate the row ran
+        ulp = np.spacing(np.maximum(np.abs(log["start_s"]), np.abs(log["end_s"])))
+        slack = np.bincount(log["job"], weights=4.0 * rate * ulp, minlength=n)
+    kept_and_lost = work_done_s + work_lost_s
+    bad = np.abs(by_log - kept_and_lost) > REL_TOL * np.maximum(np.abs(by_log), np.abs(kept_and_lost)) + slack + 1e-6
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise InvariantError(
+            f"job {j}: its GPUs did {by_log[j] / 3600:.6f} reference GPU-h, but it kept "
+            f"{work_done_s[j] / 3600:.6f} and lost {work_lost_s[j] / 3600:.6f}"
+        )
 
 
 def _check_never_over_allocated(log: dict[str, np.ndarray], n_pools: int, edges_s: np.ndarray, capacity: np.ndarray) -> None:

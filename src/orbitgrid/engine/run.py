@@ -22,7 +22,7 @@ from orbitgrid.policies.registry import get_policy
 from orbitgrid.scenario import LoadedScenario
 from orbitgrid.workload import build_jobs
 from orbitgrid.workload.jobs import take_jobs
-from orbitgrid.world.pools import build_world
+from orbitgrid.world.pools import World, build_world
 
 
 @dataclass
@@ -36,35 +36,53 @@ def _none_if_nan(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def simulate(loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None) -> RunResult:
-    """Run the scenario once; the seed defaults to the scenario's own."""
+def simulate(
+    loaded: LoadedScenario, seed: int | None = None, progress: ProgressFn | None = None, world: World | None = None
+) -> RunResult:
+    """Run the scenario once; the seed defaults to the scenario's own. `world` replaces the
+    one the scenario would build (for tests that set capacity, throttling or faults by hand)."""
     sc = loaded.scenario
     seed = sc.simulation.seed if seed is None else seed
-    world = build_world(sc)
+    world = build_world(sc, loaded.base_dir, seed) if world is None else world
     horizon_s = sc.simulation.duration_h * SECONDS_PER_HOUR
     all_jobs = build_jobs(loaded, seed)
     in_time = all_jobs.arrival_s < horizon_s
     jobs = all_jobs if in_time.all() else take_jobs(all_jobs, in_time)
     policy = get_policy(sc.policy.name)(sc.policy)
     drain_limit = sc.simulation.drain_limit_h * SECONDS_PER_HOUR if sc.simulation.drain_limit_h else None
-    sim = Simulator(world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit)
+    wl = sc.workload
+    checkpoint_s = wl.checkpoint_interval_h * SECONDS_PER_HOUR if wl.checkpoint_interval_h is not None else None
+    sim = Simulator(
+        world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit,
+        seed=int(seed), checkpoint_interval_s=checkpoint_s, on_fault=wl.on_fault,
+    )  # fmt: skip
     out = sim.run(progress)
     s = out.state
 
     log = s.log.arrays()
-    steps = make_steps(out.ticks.time_s, out.ticks.capacity, out.ticks.in_service, out.end_s, world.n_pools)
+    steps = make_steps(
+        out.ticks.time_s, out.ticks.capacity, out.ticks.in_service, out.end_s, world.n_pools, out.ticks.factor
+    )
     alloc_gpu_s = gpu_seconds_per_step(log["pool"], log["gpus"], log["start_s"], log["end_s"], steps.edges_s, world.n_pools)
     series = step_series(world, steps, alloc_gpu_s)
     check_invariants(
         s.state, s.fail_reason, log, s.allocated_gpu_s, alloc_gpu_s, jobs.work_ref_gpu_s, s.work_done_s,
-        world.n_pools, steps.edges_s, steps.capacity,
+        world.n_pools, steps.edges_s, steps.capacity, work_lost_s=s.work_lost_s,
     )  # fmt: skip
 
     width = steps.width_s
     available_gpu_s = float((steps.capacity * width[:, None]).sum())
     allocated_gpu_s = float(np.sum(log["gpus"] * (log["end_s"] - log["start_s"])))
-    useful_ref_gpu_s = float(np.sum(log["gpus"] * log["speed"] * (log["end_s"] - log["start_s"])))
-    possible_ref_gpu_s = float((steps.capacity * world.speed[None, :] * width[:, None]).sum())
+    # Useful work counts only work kept. The log holds every stretch the GPUs were busy, at
+    # the speed they ran (throttling included), so gpus x speed x duration summed over it is
+    # all the reference work done; faults threw some of it away (work_lost_s). Taking that
+    # off leaves the work the jobs kept: the invariants check, job by job, that log work =
+    # work credited (work_done_s) + work lost, so this equals sum(work_done_s) up to rounding.
+    done_ref_gpu_s = float(np.sum(log["gpus"] * log["speed"] * (log["end_s"] - log["start_s"])))
+    lost_ref_gpu_s = float(s.work_lost_s.sum())
+    useful_ref_gpu_s = done_ref_gpu_s - lost_ref_gpu_s
+    # what the capacity could have done at the speed it could run at: speed x this tick's factor
+    possible_ref_gpu_s = float((steps.capacity * world.speed[None, :] * steps.factor * width[:, None]).sum())
     facility_j = float((series["facility_w"] * width[:, None]).sum())
     it_j = float((series["it_w"] * width[:, None]).sum())
     peak_w = peak_facility_power_w(world, steps, log["pool"], log["gpus"], log["start_s"], log["end_s"])
@@ -100,6 +118,10 @@ def simulate(loaded: LoadedScenario, seed: int | None = None, progress: Progress
         "it_energy_mwh": it_j / 3.6e9,
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),
+        "fault_hits": int(s.fault_hits),
+        "fault_interruptions": int(s.fault_interruptions.sum()),
+        "work_lost_to_faults_gpu_h": lost_ref_gpu_s / SECONDS_PER_HOUR,
+        "jobs_killed_by_faults": int(s.fault_kills),
         "events": int(out.events),
     }
     if world.orbital_pools.size:
@@ -110,7 +132,8 @@ def simulate(loaded: LoadedScenario, seed: int | None = None, progress: Progress
 
 
 def _orbital_summary(world, steps) -> dict[str, object]:
-    """GPU-hours the orbital pools offered, and those lost for want of power or to heat."""
+    """GPU-hours the orbital pools offered, and those lost for want of power, to heat, or to
+    GPUs that faults took out."""
     orb = world.orbital_pools
     available = float((steps.capacity[:, orb] * steps.width_s[:, None]).sum()) / SECONDS_PER_HOUR
     t = world.orbital_times_s
@@ -119,6 +142,11 @@ def _orbital_summary(world, steps) -> dict[str, object]:
         "orbital_gpu_hours_available": available,
         "orbital_gpu_hours_lost_eclipse": float((world.orbital_lost_power * width[:, None]).sum()) / SECONDS_PER_HOUR,
         "orbital_gpu_hours_lost_thermal": float((world.orbital_lost_heat * width[:, None]).sum()) / SECONDS_PER_HOUR,
+        "orbital_gpu_hours_lost_faults": (
+            float((world.orbital_lost_faults * width[:, None]).sum()) / SECONDS_PER_HOUR
+            if world.orbital_lost_faults.size
+            else 0.0
+        ),
         "battery_min_soc": world.battery_min_soc,
     }
 
@@ -151,7 +179,9 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
             "wait_h": pa.array((s.first_start_s - jobs.arrival_s) / hours, mask=~started),
             "jct_h": pa.array((s.end_s - jobs.arrival_s) / hours, mask=~done),
             "preemptions": pa.array(s.preemptions, pa.int32()),
+            "fault_interruptions": pa.array(s.fault_interruptions, pa.int32()),
             "work_done_gpu_h": pa.array(s.work_done_s / hours),
+            "work_lost_gpu_h": pa.array(s.work_lost_s / hours),
         }
     )
     alloc_table = pa.table(

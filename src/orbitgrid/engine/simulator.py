@@ -1,9 +1,32 @@
-"""The discrete-event loop: job arrivals and completions from a heap, interleaved with a fixed
-physics tick that sets every pool's capacity at once; the policy is asked after each change.
+"""The discrete-event loop: job arrivals and completions from a heap, fault hits at their
+exact times, interleaved with a fixed physics tick that sets every pool's capacity and
+speed factor at once; the policy is asked after each change.
 
-At one instant, events apply in this order: completions, the tick, arrivals, then one
-scheduling pass. Nothing here depends on wall-clock time or unordered containers, so the
-same scenario and seed give the same results bit for bit.
+At one instant, events apply in this order: completions, fault hits, the tick, arrivals,
+then one scheduling pass. So a gang that ends at the instant of a fault is not hit; a
+fault at a tick's instant hits the allocation as it stood before the tick (the tick's
+capacity already counts GPUs a fault takes out for good, so no extra preemption
+follows); a gang a fault sends back to the queue may restart in the same instant's pass.
+
+Throttling: a gang's speed is the slowest of its pools' speed x that pool's speed factor
+at the current tick. When a tick changes it, the gang is re-sped: its log rows close
+with "respeed", the work done at the old rate is credited, and the same pieces reopen at
+once at the new rate with a new end event; allocation, preemption counts and free GPUs
+do not change.
+
+Fault hits: k GPUs of a pool with n in service and a allocated fail at random; the busy
+ones among them are hypergeometric (k of n, a busy; all a when k >= n), drawn without
+replacement among the pool's allocated GPUs and mapped to the gangs holding them; each
+gang hit is interrupted once, in job order: it rolls back to its last checkpoint and
+queues again (on_fault "rollback") or fails (on_fault "kill"). Checkpoints fall every
+checkpoint interval of a run's time from the run's start (a checkpoint due at the fault's
+instant is kept); with no interval a rollback loses all the job's work, and a killed job
+loses all of it. The log keeps the GPU time the gang used; the work thrown away is
+counted per job (work_lost_s) and taken off work_done_s.
+
+Nothing here depends on wall-clock time or unordered containers, and the fault draws
+come from a generator seeded from the scenario seed, so the same scenario and seed give
+the same results bit for bit.
 """
 
 from __future__ import annotations
@@ -11,16 +34,18 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Literal
 
 import numpy as np
 
 from orbitgrid.engine.state import (
     COMPLETED,
     ENDED_COMPLETED,
+    ENDED_FAULT,
     ENDED_HORIZON,
     ENDED_PREEMPTED,
+    ENDED_RESPEED,
     FAILED,
     QUEUED,
     RUNNING,
@@ -31,6 +56,9 @@ from orbitgrid.workload.jobs import JobTable
 from orbitgrid.world.pools import World
 
 SECONDS_PER_HOUR = 3600.0
+FAULT_STREAM = 0xFA017  # second word of the fault generator's seed: its own stream
+
+OnFault = Literal["rollback", "kill"]
 
 
 class PolicyError(RuntimeError):
@@ -47,6 +75,8 @@ class TickRecord:
     queued_jobs: list[int]
     queued_gpus: list[int]
     running_jobs: list[int]
+    # per-pool speed factor at each tick (the same array object while it does not change)
+    factor: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -71,7 +101,14 @@ class Simulator:
         tick_s: float,
         drain: bool = False,
         drain_limit_s: float | None = None,
+        seed: int = 0,
+        checkpoint_interval_s: float | None = None,
+        on_fault: OnFault = "rollback",
     ):
+        if checkpoint_interval_s is not None and not checkpoint_interval_s > 0:
+            raise ValueError(f"checkpoint interval must be positive, not {checkpoint_interval_s}")
+        if on_fault not in ("rollback", "kill"):
+            raise ValueError(f"unknown on_fault {on_fault!r}")
         self.world = world
         self.jobs = jobs
         self.policy = policy
@@ -84,8 +121,14 @@ class Simulator:
         self.ticks = TickRecord([], [], [], [], [], [])
         self.events = 0
         self._changes_at_pass = -1
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.on_fault = on_fault
+        self.rng = np.random.default_rng([int(seed), FAULT_STREAM])
+        # speed factors are read each tick only if some pool is ever throttled
+        f = world.orbital_speed_factor
+        self._throttled = bool(world.orbital_pools.size and f.size and (f != 1.0).any())
         # the largest gang each type set could ever get, with all GPUs in service
-        _, usable = world.capacity_at(-math.inf)
+        usable = world.max_usable()
         self.max_usable = usable
         masks = self.s.type_set_masks
         self.max_gang = np.array(
@@ -124,35 +167,65 @@ class Simulator:
             raise PolicyError(f"job {job} split across training domains")
         if (s.allocated[pools] + gpus > s.capacity[pools]).any():
             raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
-        speed = float(w.speed[pools].min())
+        speed = float((w.speed[pools] * s.factor[pools]).min())
         s.dequeue(job, RUNNING)
         s.changes += 1
         s.allocated[pools] += gpus
         s.speed[job] = speed
         s.rate[job] = float(n) * speed
-        s.run_start_s[job] = s.now_s
+        s.run_start_s[job] = s.seg_start_s[job] = s.now_s
+        s.ckpt_work_s[job] = s.work_done_s[job]  # a run starts from what the job kept
         if math.isnan(s.first_start_s[job]):
             s.first_start_s[job] = s.now_s
-        end_s = s.now_s + (self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]) / s.rate[job]
+        end_s = self._end_s(job)
         s.rows[job] = [s.pieces.add(job, p, g, end_s) for p, g in zip(pool_list, gpu_list)]
         heapq.heappush(self.heap, (end_s, job, int(s.epoch[job])))
+
+    def _end_s(self, job: int) -> float:
+        """When the running gang finishes at its current rate (never, at rate 0)."""
+        s = self.s
+        rate = s.rate[job]
+        return s.now_s + (self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]) / rate if rate > 0 else math.inf
+
+    def _close_segment(self, job: int, why: int) -> None:
+        """Log the gang's rows for its current constant-speed stretch, up to now, and credit
+        the GPU time and the work done in it. Its GPUs stay allocated."""
+        s = self.s
+        start = float(s.seg_start_s[job])
+        elapsed = s.now_s - start
+        for row in s.rows[job]:
+            pool, gpus = int(s.pieces.pool[row]), int(s.pieces.gpus[row])
+            s.allocated_gpu_s[job] += gpus * elapsed
+            s.log.append(job, pool, gpus, start, s.now_s, float(s.speed[job]), why)
+        if why == ENDED_COMPLETED:
+            s.work_done_s[job] = self.jobs.work_ref_gpu_s[job]
+        else:
+            s.work_done_s[job] = min(s.work_done_s[job] + elapsed * s.rate[job], self.jobs.work_ref_gpu_s[job])
+        s.seg_start_s[job] = s.now_s
+
+    def _work_at_checkpoint(self, job: int) -> float:
+        """What the running gang would keep if it stopped now and went back to its last
+        checkpoint: checkpoints fall every `checkpoint_interval_s` of run time from the
+        run's start, and a run starts from a checkpoint. Without an interval: nothing."""
+        s, every = self.s, self.checkpoint_interval_s
+        if every is None:
+            return 0.0
+        start = float(s.run_start_s[job])
+        t_ckpt = start + math.floor((s.now_s - start) / every) * every
+        if t_ckpt >= s.seg_start_s[job]:  # in the current stretch: its work so far + rate x time
+            kept = s.work_done_s[job] + (t_ckpt - s.seg_start_s[job]) * s.rate[job]
+        else:  # before this stretch began, at another speed: as recorded then
+            kept = s.ckpt_work_s[job]
+        return min(float(kept), float(self.jobs.work_ref_gpu_s[job]))
 
     def _stop(self, job: int, why: int) -> None:
         """End a running gang's allocation: log it, free its GPUs, credit its work."""
         s = self.s
         s.changes += 1
-        start = float(s.run_start_s[job])
-        elapsed = s.now_s - start
+        self._close_segment(job, why)
         for row in s.rows.pop(job):
-            pool, gpus = int(s.pieces.pool[row]), int(s.pieces.gpus[row])
-            s.allocated[pool] -= gpus
-            s.allocated_gpu_s[job] += gpus * elapsed
-            s.log.append(job, pool, gpus, start, s.now_s, float(s.speed[job]), why)
+            s.allocated[int(s.pieces.pool[row])] -= int(s.pieces.gpus[row])
             s.pieces.remove(row)
-        if why == ENDED_COMPLETED:
-            s.work_done_s[job] = self.jobs.work_ref_gpu_s[job]
-        else:
-            s.work_done_s[job] = min(s.work_done_s[job] + elapsed * s.rate[job], self.jobs.work_ref_gpu_s[job])
         s.rate[job] = 0.0
 
     def _complete(self, job: int) -> None:
@@ -167,9 +240,89 @@ class Simulator:
         s.preemptions[job] += 1
         s.enqueue(job)
 
+    def _respeed(self, job: int, speed: float) -> None:
+        """The running gang goes on at `speed` from now on the same GPUs: close its rows at
+        the old speed, reopen them at the new one with a new end event."""
+        s = self.s
+        if s.now_s > s.seg_start_s[job]:  # (a stretch of no length leaves no rows)
+            s.ckpt_work_s[job] = self._work_at_checkpoint(job)  # the last checkpoint up to now
+            self._close_segment(job, ENDED_RESPEED)
+        s.speed[job] = speed
+        s.rate[job] = float(self.jobs.gpus[job]) * speed
+        s.epoch[job] += 1  # the old end event is stale
+        end_s = self._end_s(job)
+        for row in s.rows[job]:
+            s.pieces.end_s[row] = end_s
+        heapq.heappush(self.heap, (end_s, job, int(s.epoch[job])))
+
+    def _set_speed_factors(self, factor: np.ndarray) -> bool:
+        """Take this tick's speed factors; re-speed the running gangs whose speed they change.
+        Returns whether any gang's speed changed."""
+        s, w = self.s, self.world
+        moved = factor != s.factor
+        s.factor = factor
+        p = s.pieces
+        rows = np.flatnonzero(p.active[: p.size] & moved[p.pool[: p.size]])
+        respeeded = False
+        for job in np.unique(p.job[rows]).tolist():
+            pools = p.pool[s.rows[job]]
+            speed = float((w.speed[pools] * factor[pools]).min())
+            if speed != s.speed[job]:
+                self._respeed(job, speed)
+                respeeded = True
+        if respeeded:
+            s.version += 1  # expected ends moved: reservations go stale
+            s.changes += 1
+        return respeeded
+
+    def _fault(self, i: int) -> bool:
+        """Fault hit i: its GPUs fail at random; interrupt every gang on a busy one.
+        Returns whether any gang was hit."""
+        s, w = self.s, self.world
+        s.fault_hits += 1
+        pool, k = int(w.fault_pool[i]), int(w.fault_gpus[i])
+        n, a = int(s.in_service[pool]), int(s.allocated[pool])
+        if a <= 0 or k <= 0:
+            return False
+        busy_hit = a if k >= n else int(self.rng.hypergeometric(a, max(n - a, 0), k))
+        if busy_hit <= 0:
+            return False
+        p = s.pieces
+        rows = np.flatnonzero(p.active[: p.size] & (p.pool[: p.size] == pool))
+        rows = rows[np.argsort(p.job[rows], kind="stable")]  # the pool's busy GPUs, in job order
+        ends = np.cumsum(p.gpus[rows])
+        hit = self.rng.choice(a, size=busy_hit, replace=False)
+        jobs = np.unique(p.job[rows[np.searchsorted(ends, hit, side="right")]])
+        for job in jobs.tolist():
+            self._interrupt(job, pool)
+        s.version += 1
+        return True
+
+    def _interrupt(self, job: int, pool: int) -> None:
+        """A fault stopped the gang: the work since its last checkpoint is lost and it queues
+        again (rollback), or all its work is lost and it fails (kill)."""
+        s = self.s
+        kept = self._work_at_checkpoint(job) if self.on_fault == "rollback" else 0.0
+        self._stop(job, ENDED_FAULT)
+        kept = min(kept, float(s.work_done_s[job]))
+        s.work_lost_s[job] += s.work_done_s[job] - kept
+        s.work_done_s[job] = kept
+        s.epoch[job] += 1
+        s.fault_interruptions[job] += 1
+        if self.on_fault == "kill":
+            s.fault_kills += 1
+            s.state[job] = FAILED
+            s.end_s[job] = s.now_s
+            s.fail_reason[job] = (
+                f"killed by a fault at t={s.now_s / SECONDS_PER_HOUR:.3f} h on pool {self.world.pool_names[pool]}"
+            )
+        else:
+            s.enqueue(job)
+
     def _tick(self) -> bool:
-        """Set every pool's capacity for this tick; preempt the newest gangs where it fell
-        below what is allocated. Returns whether capacity changed."""
+        """Set every pool's capacity and speed factor for this tick; preempt the newest gangs
+        where capacity fell below what is allocated, then re-speed the gangs whose speed
+        changed. Returns whether capacity or any gang's speed changed."""
         s = self.s
         in_service, capacity = self.world.capacity_at(s.now_s)
         changed = not np.array_equal(capacity, s.capacity)
@@ -186,10 +339,15 @@ class Simulator:
         if changed:
             s.version += 1
             s.changes += 1
+        if self._throttled:
+            factor = self.world.speed_factor_at(s.now_s)
+            if not np.array_equal(factor, s.factor):
+                changed |= self._set_speed_factors(factor)
         t = self.ticks
         t.time_s.append(s.now_s)
         t.capacity.append(capacity)
         t.in_service.append(in_service)
+        t.factor.append(s.factor)
         return changed
 
     def _record_queue(self) -> None:
@@ -223,13 +381,17 @@ class Simulator:
         edges_s = self.world.change_times_s()
         edges_s = edges_s[edges_s > 0.0]
         next_edge = 0
+        fault_s = self.world.fault_time_s
+        next_fault = int(np.searchsorted(fault_s, 0.0, side="left"))  # none before the start
+        n_faults = fault_s.size
         loops = 0
         last_report = time.monotonic()
         while True:
             t_arrival = arrivals[next_job] if next_job < n_jobs else math.inf
             t_done = heap[0][0] if heap else math.inf
             t_capacity = min(next_tick_s, edges_s[next_edge] if next_edge < edges_s.size else math.inf)
-            now = min(t_arrival, t_done, t_capacity)
+            t_fault = fault_s[next_fault] if next_fault < n_faults else math.inf
+            now = min(t_arrival, t_done, t_capacity, t_fault)
             if now >= self.stop_s:
                 break
             if now >= self.horizon_s and (not self.drain or (not heap and not s.n_queued)):
@@ -242,6 +404,10 @@ class Simulator:
                     self._complete(job)
                     self.events += 1
                     changed = True
+            while next_fault < n_faults and fault_s[next_fault] <= now:
+                changed |= self._fault(next_fault)
+                next_fault += 1
+                self.events += 1
             ticked = t_capacity <= now
             if ticked:
                 changed |= self._tick()

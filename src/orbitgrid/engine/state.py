@@ -13,9 +13,11 @@ from orbitgrid.world.pools import World
 # job states, as stored
 PENDING, QUEUED, RUNNING, COMPLETED, FAILED = 0, 1, 2, 3, 4
 STATE_NAMES = ("pending", "queued", "running", "completed", "failed")
-# why an allocation interval ended
-ENDED_COMPLETED, ENDED_PREEMPTED, ENDED_HORIZON = 0, 1, 2
-ENDED_NAMES = ("completed", "preempted", "horizon")
+# why an allocation interval ended (codes are stored: append new ones, never renumber).
+# "respeed": the gang runs on, on the same GPUs, at a new speed from this instant (a log
+# row per constant-speed stretch); "fault": a fault hit one of its GPUs.
+ENDED_COMPLETED, ENDED_PREEMPTED, ENDED_HORIZON, ENDED_RESPEED, ENDED_FAULT = 0, 1, 2, 3, 4
+ENDED_NAMES = ("completed", "preempted", "horizon", "respeed", "fault")
 
 
 class Pieces:
@@ -110,6 +112,9 @@ class EngineState:
         self.capacity = np.zeros(world.n_pools, dtype=np.int64)
         self.in_service = np.zeros(world.n_pools, dtype=np.int64)
         self.allocated = np.zeros(world.n_pools, dtype=np.int64)
+        # per pool: the share of full speed its GPUs run at this tick (1 unless throttled);
+        # replaced, never changed in place, so the tick record may share it
+        self.factor = np.ones(world.n_pools)
         self.queue: list[tuple[int, float, int]] = []  # (-priority, arrival_s, job), kept sorted
         self._front = 0
         self._live: set[int] = set()  # jobs whose key is live
@@ -117,13 +122,20 @@ class EngineState:
         self.queued_gpus = 0
         self.state = np.zeros(n, dtype=np.int8)
         self.work_done_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds done
-        self.run_start_s = np.full(n, np.nan)
+        self.run_start_s = np.full(n, np.nan)  # start of the current run (checkpoints count from it)
+        self.seg_start_s = np.full(n, np.nan)  # start of the current constant-speed stretch of it
+        # reference-GPU-seconds the job had done at its last checkpoint before seg_start_s
+        self.ckpt_work_s = np.zeros(n, dtype=np.float64)
         self.first_start_s = np.full(n, np.nan)
         self.end_s = np.full(n, np.nan)
         self.rate = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds per second while running
         self.speed = np.zeros(n, dtype=np.float64)
         self.epoch = np.zeros(n, dtype=np.int32)
         self.preemptions = np.zeros(n, dtype=np.int32)
+        self.fault_interruptions = np.zeros(n, dtype=np.int32)
+        self.work_lost_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds thrown away by faults
+        self.fault_hits = 0  # fault hit events processed
+        self.fault_kills = 0  # jobs failed by a fault (on_fault: kill)
         self.allocated_gpu_s = np.zeros(n, dtype=np.float64)  # second ledger, checked against the log
         self.fail_reason: dict[int, str] = {}
         self.rows: dict[int, list[int]] = {}  # running job -> its rows in pieces

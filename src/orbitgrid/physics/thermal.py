@@ -103,3 +103,35 @@ def lumped_temperature_k(
             t = t + h * (heat[..., k] - q_out) / heat_capacity_j_k
         temps[..., k] = t
     return temps
+
+
+def _emitted_and_slope_w(temperature_k: np.ndarray, area_m2: float, emissivity: float, sides: int) -> tuple[np.ndarray, np.ndarray]:
+    """Heat radiated, sides · A ε σ T⁴, and its slope in T, 4 sides · A ε σ T³."""
+    t = np.asarray(temperature_k, dtype=float)
+    k = sides * area_m2 * emissivity * STEFAN_BOLTZMANN_W_M2_K4
+    return k * t**4, 4.0 * k * t**3
+
+
+def lumped_step_k(
+    t0_k: np.ndarray, heat_w: np.ndarray, dt_s: float, heat_capacity_j_k: float, area_m2: float,
+    emissivity: float, absorbed: np.ndarray | float = 0.0, sides: int = 1,
+) -> np.ndarray:
+    """Temperature after one step of C dT/dt = Q + sides·A·absorbed − sides·A ε σ T⁴,
+    by linearised backward Euler (the emission expanded about T0): stable for any step,
+    so a physics tick of minutes can carry a radiator whose time constant is shorter."""
+    emitted, slope = _emitted_and_slope_w(t0_k, area_m2, emissivity, sides)
+    gain = np.asarray(heat_w, dtype=float) + sides * area_m2 * np.asarray(absorbed, dtype=float) - emitted
+    return np.asarray(t0_k, dtype=float) + dt_s * gain / (heat_capacity_j_k + dt_s * slope)
+
+
+def lumped_heat_limit_w(
+    t0_k: np.ndarray, max_temperature_k: float, dt_s: float, heat_capacity_j_k: float, area_m2: float,
+    emissivity: float, absorbed: np.ndarray | float = 0.0, sides: int = 1,
+) -> np.ndarray:
+    """The most internal heat that keeps `lumped_step_k` at or under `max_temperature_k`
+    at the end of the step (≥ 0): a warm radiator's thermal mass buys a short burst above
+    its steady rating, a hot one must shed heat first."""
+    emitted, slope = _emitted_and_slope_w(t0_k, area_m2, emissivity, sides)
+    limit = ((max_temperature_k - np.asarray(t0_k, dtype=float)) * (heat_capacity_j_k + dt_s * slope) / dt_s
+             - sides * area_m2 * np.asarray(absorbed, dtype=float) + emitted)
+    return np.maximum(limit, 0.0)

@@ -8,6 +8,7 @@ capacity, so the scheduler never needs to know where a pool is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -47,7 +48,19 @@ class World:
     orbital_usable: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     orbital_lost_power: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     orbital_lost_heat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    orbital_lost_faults: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    orbital_lost_end_of_life: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    orbital_counts: dict = field(default_factory=dict)  # GPU failures, satellites lost, deorbits, ...
+    orbital_notes: dict = field(default_factory=dict)  # e.g. formation baselines
+    # (T, n_orbital) speed multiplier of each orbital pool's GPUs at each tick: below 1 while
+    # GPUs are power-capped through an eclipse (eclipse_policy: throttle); 1 otherwise
+    orbital_speed_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     battery_min_soc: float | None = None
+    # fault hits, sorted by time: at fault_time_s[i], fault_gpus[i] GPUs of pool fault_pool[i]
+    # fail at random; the gangs on them lose their work since the last checkpoint
+    fault_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fault_pool: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fault_gpus: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_pools(self) -> int:
@@ -78,8 +91,28 @@ class World:
         )
         if self.orbital_pools.size:
             k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
-            usable[self.orbital_pools] = np.minimum(self.orbital_usable[k], in_service[self.orbital_pools])
+            orb = self.orbital_pools
+            if self.orbital_lost_faults.size:  # dead GPUs and empty slots are out of service
+                in_service[orb] = np.maximum(
+                    in_service[orb] - self.orbital_lost_faults[k] - self.orbital_lost_end_of_life[k], 0)
+            usable[orb] = np.minimum(self.orbital_usable[k], in_service[orb])
         return in_service, usable
+
+    def max_usable(self) -> np.ndarray:
+        """Per pool: the most GPUs it can ever offer at once (every GPU in service; for an
+        orbital pool, its best tick): bounds the largest gang a pool can run."""
+        _, usable = self.capacity_at(-np.inf)
+        if self.orbital_pools.size and self.orbital_usable.size:
+            usable[self.orbital_pools] = self.orbital_usable.max(axis=0)
+        return usable
+
+    def speed_factor_at(self, t_s: float) -> np.ndarray:
+        """Per pool: the share of full speed its GPUs run at, at time t (1 unless throttled)."""
+        factor = np.ones(self.n_pools)
+        if self.orbital_pools.size and self.orbital_speed_factor.size:
+            k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
+            factor[self.orbital_pools] = self.orbital_speed_factor[k]
+        return factor
 
     def change_times_s(self) -> np.ndarray:
         """Times at which capacity changes between regular ticks (outage edges), sorted."""
@@ -94,8 +127,9 @@ class World:
         return masks
 
 
-def build_world(scenario: Scenario) -> World:
-    """Pools and sites from a validated scenario."""
+def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | None = None) -> World:
+    """Pools and sites from a validated scenario; `base_dir` resolves its relative paths
+    (TLE files), `seed` (default: the scenario's) draws the orbital faults."""
     table = scenario.accelerator_table()
     ref_tflops = table[scenario.workload.reference_gpu].bf16_tflops.value
     names, gpus, site_of, installed, speed, busy, idle, domain_keys = [], [], [], [], [], [], [], []
@@ -119,7 +153,7 @@ def build_world(scenario: Scenario) -> World:
                 o_gpus.append(outage.gpus)
     sites = [(site.name, site.location.lat_deg, site.location.lon_deg, site.power_cap_mw * 1e6, site.pue)
              for site in scenario.sites]
-    orbital = build_orbital_pools(scenario, table, ref_tflops, len(names))
+    orbital = build_orbital_pools(scenario, table, ref_tflops, len(names), base_dir, seed)
     for con_name, pools in orbital["pools"]:
         s = len(sites)
         sites.append((con_name, np.nan, np.nan, np.inf, 1.0))  # no grid, no PUE
@@ -158,6 +192,14 @@ def build_world(scenario: Scenario) -> World:
         orbital_usable=orbital["usable"],
         orbital_lost_power=orbital["lost_power"],
         orbital_lost_heat=orbital["lost_heat"],
+        orbital_lost_faults=orbital["lost_faults"],
+        orbital_lost_end_of_life=orbital["lost_end_of_life"],
+        orbital_speed_factor=orbital["speed"],
+        orbital_counts=orbital["counts"],
+        orbital_notes=orbital["notes"],
+        fault_time_s=orbital["fault_time_s"],
+        fault_pool=orbital["fault_pool"],
+        fault_gpus=orbital["fault_gpus"],
         battery_min_soc=orbital["battery_min_soc"],
     )
 
