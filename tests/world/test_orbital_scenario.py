@@ -82,4 +82,4 @@ def test_bad_constellation_input(write_scenario):
 
 def test_packaged_orbit_example_validates():
     loaded = load_scenario(str(resources.files("orbitgrid").joinpath("examples/orbit.yaml")))
-    assert [c.name for c in loaded.scenario.constellations] == ["dawn-dusk", "inclined"]
+    assert [c.name for c in loaded.scenario.constellations] == ["dawn-dusk", "inclined", "suncatcher"]

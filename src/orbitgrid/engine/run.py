@@ -142,13 +142,19 @@ def _orbital_summary(world, steps) -> dict[str, object]:
         "orbital_gpu_hours_available": available,
         "orbital_gpu_hours_lost_eclipse": float((world.orbital_lost_power * width[:, None]).sum()) / SECONDS_PER_HOUR,
         "orbital_gpu_hours_lost_thermal": float((world.orbital_lost_heat * width[:, None]).sum()) / SECONDS_PER_HOUR,
-        "orbital_gpu_hours_lost_faults": (
-            float((world.orbital_lost_faults * width[:, None]).sum()) / SECONDS_PER_HOUR
-            if world.orbital_lost_faults.size
-            else 0.0
-        ),
+        "orbital_gpu_hours_lost_faults": _gpu_hours(world.orbital_lost_faults, width),
+        "orbital_gpu_hours_lost_end_of_life": _gpu_hours(world.orbital_lost_end_of_life, width),
+        # usable GPU-hours, times the share of speed throttling took from them
+        "orbital_gpu_hours_lost_throttle": _gpu_hours(steps.capacity[:, orb] * (1.0 - steps.factor[:, orb]), steps.width_s),
         "battery_min_soc": world.battery_min_soc,
+        **{f"orbital_{key}": int(value) for key, value in sorted(world.orbital_counts.items())},
+        **{key: float(value) for key, value in sorted(world.orbital_notes.items())},
     }
+
+
+def _gpu_hours(gpus: np.ndarray, width_s: np.ndarray) -> float:
+    """GPU-hours of a (ticks, pools) GPU count held over ticks of `width_s`."""
+    return float((gpus * width_s[:, None]).sum()) / SECONDS_PER_HOUR if gpus.size else 0.0
 
 
 def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:

@@ -341,8 +341,8 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
             out["battery_min_soc"] = g.min_soc if out["battery_min_soc"] is None else min(out["battery_min_soc"], g.min_soc)
             for key, v in g.counts.items():
                 out["counts"][key] = out["counts"].get(key, 0) + v
-            for key, v in sats.notes.items():
-                out["notes"][f"{con.name}.{key}"] = v
+            for key, v in sats.notes.items():  # the largest over the scenario's formations
+                out["notes"][key] = max(v, out["notes"].get(key, v))
             counts = np.bincount(sats.group, minlength=sats.n_groups) * design.gpus
             pools += [(label, con.satellite.gpu, int(n), acc.bf16_tflops.value / ref_tflops, design.gpu_power_w)
                       for label, n in zip(sats.group_labels, counts)]
