@@ -298,6 +298,9 @@ class ConstellationSpec(_Model):
     satellite: SatelliteSpec
     eclipse_policy: Literal["ride_through", "throttle", "power_off"] = "ride_through"
     throttle: ThrottleSpec = Field(default_factory=ThrottleSpec)
+    thermal_policy: Literal["throttle", "idle"] = Field(
+        default="throttle", description="too hot: cap every GPU's power (down to throttle.power_fraction), or idle some"
+    )
     pool_per: Literal["plane", "constellation", "satellite", "cluster"] | None = Field(
         default=None, description="default: plane for shells and presets, cluster for formations, constellation for TLEs"
     )

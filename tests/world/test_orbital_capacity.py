@@ -64,7 +64,9 @@ def test_small_battery_runs_out_part_way_through():
 
 def test_radiator_limit_by_hand():
     # 20 m² two-sided at 330 K, ε 0.9: rejects 2·20·(0.9σ·330⁴ − absorbed); in umbra absorbed = IR only
-    d = design(radiator_m2=20.0)
+    from dataclasses import replace
+
+    d = replace(design(radiator_m2=20.0), thermal_policy="idle")
     c = satellite_capacity(d, **orbit_ticks(), eclipse_policy="ride_through")
     f_e = (6378.137 / A_KM) ** 2
     sigma = 5.670374419e-8
@@ -96,8 +98,9 @@ def test_radiator_thermal_mass():
     # full load is too hot, so it starts at 330 K and stays there. Whole GPUs: the steady
     # model floors the rating (9.x -> 9); the lumped one alternates 9 and 10, banking the
     # fraction in its thermal mass, so on average it runs between the steady count and one more
-    hot = replace(design(radiator_m2=20.0), radiator_heat_capacity_j_k=5e5)
-    steady = satellite_capacity(design(radiator_m2=20.0), **orbit_ticks(), eclipse_policy="ride_through")
+    hot = replace(design(radiator_m2=20.0), radiator_heat_capacity_j_k=5e5, thermal_policy="idle")
+    steady = satellite_capacity(replace(design(radiator_m2=20.0), thermal_policy="idle"), **orbit_ticks(),
+                                eclipse_policy="ride_through")
     lumped = satellite_capacity(hot, **orbit_ticks(), eclipse_policy="ride_through")
     assert np.all(lumped.temperature_k <= 330.0 + 1e-9)
     assert steady.usable.mean() <= lumped.usable.mean() <= steady.usable.mean() + 1.0
@@ -106,3 +109,24 @@ def test_radiator_thermal_mass():
     cool = replace(design(radiator_m2=200.0), radiator_heat_capacity_j_k=5e5)
     c = satellite_capacity(cool, **orbit_ticks(), eclipse_policy="ride_through")
     assert np.all(c.usable == 16) and np.all(c.lost_thermal == 0) and c.temperature_k.max() < 330.0
+
+
+def test_radiator_limit_throttles_every_gpu_by_hand():
+    # the same 20 m² radiator in umbra sheds 2·20·(0.9σ·330⁴ − 0.9·237·F_E) = 16,977 W; with
+    # thermal_policy throttle all 16 GPUs run at (16,977 − 2,000)/16 = 936 W each (above the
+    # 0.5 × 1,275 W floor), at speed (936/1,275)^0.75 = 0.794
+    c = satellite_capacity(design(radiator_m2=20.0), **orbit_ticks(), eclipse_policy="ride_through")
+    f_e = (6378.137 / A_KM) ** 2
+    sigma = 5.670374419e-8
+    reject = 2 * 20 * (0.9 * sigma * 330**4 - 0.9 * 237 * f_e)
+    assert reject == pytest.approx(16_977, rel=1e-3)
+    k = int(np.flatnonzero(c.illumination[0] < 1e-6)[5])
+    assert c.usable[0, k] == 16 and c.lost_thermal[0, k] == 0
+    assert c.speed[0, k] == pytest.approx(((reject - 2000) / 16 / 1275) ** 0.75, rel=1e-9)
+    # a radiator too small even at the deepest cap idles GPUs at that cap: floor((rejected − bus) / 637.5)
+    from dataclasses import replace
+
+    tiny = satellite_capacity(replace(design(radiator_m2=6.0)), **orbit_ticks(), eclipse_policy="ride_through")
+    reject6 = 2 * 6 * (0.9 * sigma * 330**4 - 0.9 * 237 * f_e)
+    assert tiny.usable[0, k] == math.floor((reject6 - 2000) / 637.5)
+    assert tiny.speed[0, k] == pytest.approx(0.5**0.75)

@@ -16,6 +16,12 @@ Eclipse policies (`eclipse_policy`):
                 of its speed (the rest from the battery); a pool runs at its slowest
                 satellite's speed, as a gang spread over it would;
   power_off     the GPUs run only on the array's own output; the battery keeps the bus.
+
+Heat (`thermal_policy`): when the radiator cannot shed the heat of every GPU the power
+system can run, `throttle` (the default) caps each GPU's power so their heat fits, no
+deeper than `throttle.power_fraction` (speed power_fraction ** speed_exponent, as in
+the eclipse), idling GPUs only beyond that; `idle` runs as many GPUs at full power as
+the radiator can cool and idles the rest.
 """
 
 from __future__ import annotations
@@ -60,8 +66,9 @@ class SatelliteDesign:
     absorptivity: float
     max_radiator_temperature_k: float
     radiator_heat_capacity_j_k: float | None = None  # None: the radiator is always in steady state
-    throttle_power_fraction: float = 0.5
+    throttle_power_fraction: float = 0.5  # the deepest power cap, for the eclipse or for heat
     throttle_speed_exponent: float = 0.75
+    thermal_policy: Literal["throttle", "idle"] = "throttle"  # too hot: cap every GPU's power, or idle some
 
     @property
     def throttle_speed(self) -> float:
@@ -168,9 +175,14 @@ def capacity_from_positions(
                                                absorbed[:, k], sides)
         else:
             heat_limit_w = reject_w[:, k]
-        thermal_cap = np.clip(np.floor((heat_limit_w - d.bus_power_w) / per_gpu_w), 0, d.gpus).astype(np.int64)
         alive_k = alive_gpus[:, k]
-        g = np.minimum(np.minimum(power_cap, thermal_cap), alive_k)
+        running = np.minimum(power_cap, alive_k)
+        if d.thermal_policy == "throttle":  # cap the GPUs' power so their heat fits, down to the deepest cap
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fits_w = (heat_limit_w - d.bus_power_w) / running
+            per_gpu_w = np.where(running > 0, np.clip(fits_w, d.throttle_power_fraction * d.gpu_power_w, per_gpu_w), per_gpu_w)
+        thermal_cap = np.clip(np.floor((heat_limit_w - d.bus_power_w) / per_gpu_w), 0, d.gpus).astype(np.int64)
+        g = np.minimum(running, thermal_cap)
         load_w = d.bus_power_w + g * per_gpu_w
         step = battery_step(bat, soc_now, sun_w, load_w, dt_s[k])
         soc_now = step.soc_wh
@@ -180,7 +192,7 @@ def capacity_from_positions(
         usable[:, k] = g
         soc[:, k] = soc_now
         powered[:, k] = np.minimum(power_cap, alive_k)
-        speed[:, k] = np.where(throttled & (g > 0), d.throttle_speed, 1.0)
+        speed[:, k] = np.where(g > 0, (per_gpu_w / d.gpu_power_w) ** d.throttle_speed_exponent, 1.0)
     # GPUs dead; alive but unpowered; powered but too hot to run
     series = CapacitySeries(usable, soc, alive_gpus - powered, powered - usable, illum,
                             d.gpus - alive_gpus, speed, temps)
@@ -310,6 +322,7 @@ def design_for(con, acc) -> SatelliteDesign:
         absorptivity=sat.absorptivity, max_radiator_temperature_k=sat.max_radiator_temperature_k,
         radiator_heat_capacity_j_k=sat.radiator_heat_capacity_j_per_k,
         throttle_power_fraction=con.throttle.power_fraction, throttle_speed_exponent=con.throttle.speed_exponent,
+        thermal_policy=con.thermal_policy,
     )
 
 
