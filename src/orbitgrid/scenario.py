@@ -362,8 +362,9 @@ class Scenario(_Model):
     def _some_fleet(self) -> "Scenario":
         if not self.sites and not self.constellations:
             raise ValueError("give at least one of `sites` and `constellations`")
-        if self.constellations and self.simulation.drain:
-            raise ValueError("drain is not supported with constellations yet (capacity is tabulated to the horizon)")
+        if self.constellations and self.simulation.drain and self.simulation.drain_limit_h is None:
+            raise ValueError("with constellations, drain needs simulation.drain_limit_h: orbital capacity is "
+                             "tabulated before the run, to duration_h + drain_limit_h")
         return self
 
     @field_validator("accelerators")

@@ -174,3 +174,19 @@ def test_tle_problems_are_reported_by_line(write_scenario, tmp_path):
     p = info.value.problems[0]
     assert p.file.endswith("bad.tle") and p.line == 3
     assert np.isfinite(p.line)
+
+
+def test_drain_with_constellations_needs_a_limit_and_tabulates_to_it(write_scenario):
+    from orbitgrid.errors import InputError
+
+    text = BASE.format(geometry=SHELL, policy="power_off", extra="", satellite_extra="", seed=1, on_fault="rollback")
+    with pytest.raises(InputError) as info:
+        write_scenario(text.replace("seed: 1}", "seed: 1, drain: true}"))
+    assert "drain_limit_h" in info.value.problems[0].message
+    loaded = write_scenario(text.replace("seed: 1}", "seed: 1, drain: true, drain_limit_h: 48}"))
+    world = build_world(loaded.scenario)
+    assert world.orbital_times_s[-1] == pytest.approx(60 * 3600 - 120)  # 12 h + 48 h of 120 s ticks
+    s = simulate(loaded).summary
+    assert s["jobs_running"] == 0 and s["jobs_queued"] == 0 and 12 < s["end_h"] <= 60
+    # every GPU-hour up to the run's end is offered or lost, once
+    assert lost_and_offered(s) == pytest.approx(64 * s["end_h"], rel=1e-9)

@@ -136,8 +136,9 @@ def _orbital_summary(world, steps) -> dict[str, object]:
     GPUs that faults took out."""
     orb = world.orbital_pools
     available = float((steps.capacity[:, orb] * steps.width_s[:, None]).sum()) / SECONDS_PER_HOUR
-    t = world.orbital_times_s
-    width = np.diff(np.append(t, steps.edges_s[-1]))
+    end_s = steps.edges_s[-1]
+    t = np.minimum(world.orbital_times_s, end_s)  # table rows past the run's end weigh nothing
+    width = np.diff(np.append(t, end_s))
     return {
         "orbital_gpu_hours_available": available,
         "orbital_gpu_hours_lost_eclipse": float((world.orbital_lost_power * width[:, None]).sum()) / SECONDS_PER_HOUR,

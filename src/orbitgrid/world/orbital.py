@@ -231,7 +231,8 @@ def _tick_lengths(t: np.ndarray, step_s: float | None) -> np.ndarray:
     return np.diff(t, append=t[-1] + (t[-1] - t[-2] if t.size > 1 else 60.0))
 
 
-CHUNK_TICKS = 256  # ticks per chunk: positions for n_sat x 256 x 3 stay small
+CHUNK_TICKS = 256  # ticks per chunk at most
+CHUNK_ELEMENTS = 1 << 20  # satellites x ticks per chunk at most: each (S, T) temporary stays at 8 MB
 
 
 @dataclass(frozen=True)
@@ -268,8 +269,9 @@ def constellation_capacity(
     state = None
     min_soc = 1.0
     hits_t, hits_s, hits_n = [], [], []
-    for lo in range(0, n_t, CHUNK_TICKS):
-        t = t_s[lo : lo + CHUNK_TICKS]
+    chunk = int(np.clip(CHUNK_ELEMENTS // max(sats.n_sat, 1), 8, CHUNK_TICKS))
+    for lo in range(0, n_t, chunk):
+        t = t_s[lo : lo + chunk]
         jd = jd0 + t / 86400.0
         r, ok = sats.positions(jd0, t)
         r = np.where(ok[..., None], r, np.nan)
@@ -334,8 +336,9 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
 
     sim = scenario.simulation
     seed = sim.seed if seed is None else seed
-    times_s = np.arange(0.0, sim.duration_h * 3600.0, sim.tick_s)
-    horizon_s = sim.duration_h * 3600.0
+    # the table covers the run to its last possible moment: the horizon, or the drain limit
+    horizon_s = (sim.duration_h + (sim.drain_limit_h if sim.drain and sim.drain_limit_h else 0.0)) * 3600.0
+    times_s = np.arange(0.0, horizon_s, sim.tick_s)
     jd0 = float(orbits.julian_date(np.datetime64(sim.start, "s")))
     out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None, "counts": {}, "notes": {}}
     series: list[GroupSeries] = []
