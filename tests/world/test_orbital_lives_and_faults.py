@@ -190,3 +190,21 @@ def test_drain_with_constellations_needs_a_limit_and_tabulates_to_it(write_scena
     assert s["jobs_running"] == 0 and s["jobs_queued"] == 0 and 12 < s["end_h"] <= 60
     # every GPU-hour up to the run's end is offered or lost, once
     assert lost_and_offered(s) == pytest.approx(64 * s["end_h"], rel=1e-9)
+
+
+def test_report_shows_where_the_orbital_gpu_hours_went(write_scenario, tmp_path):
+    import json
+    import re
+
+    from orbitgrid.results.store import write_run
+
+    loaded = scenario(write_scenario, extra=FAULTY)
+    r = simulate(loaded)
+    run_dir = write_run(tmp_path / "runs", "faulty", r.tables, r.summary, loaded.text, {})
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert page.count('id="orbitgrid-orbital-capacity"') == 1 and page.count('id="orbitgrid-orbital-gpu-hours"') == 1
+    # the stacked bar's six parts add up to the installed GPU-hours
+    block = page[page.index('id="orbitgrid-orbital-gpu-hours"'):]
+    block = block[: block.index("</script>")]
+    xs = [json.loads(m)[0] for m in re.findall(r'"x":(\[[^\]]*\])', block)]
+    assert len(xs) == 6 and sum(xs) == pytest.approx(INSTALLED_GPU_H, rel=1e-9)

@@ -53,6 +53,9 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
             "orbitgrid-power": _power_figure(con),
             "orbitgrid-gpu-hours": _gpu_hours_figure(con),
         }
+        if summary.get("orbital_gpu_hours_available") is not None:
+            figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
+            figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
     finally:
         con.close()
 
@@ -384,4 +387,56 @@ def _gpu_hours_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         _no_data(fig, "no time series recorded")
     _layout(fig, "GPU-hours by pool", "Pool", "GPU-hours (GPU·h)")
     fig.update_layout(barmode="group")
+    return fig
+
+
+def _orbital_capacity_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Usable GPUs of each constellation over time: eclipses, heat and faults at a glance."""
+    key, note, _, _ = _buckets(con, "timeseries")
+    t_end = _end_h(con)
+    rows = con.execute(
+        f"""
+        WITH step AS (
+            SELECT p.site, ts.time_h, sum(ts.capacity_gpus) AS usable, sum(ts.allocated_gpus) AS busy
+            FROM timeseries ts JOIN pools p ON p.pool_id = ts.pool_id JOIN sites s ON s.site = p.site
+            WHERE isnan(s.lat_deg) GROUP BY p.site, ts.time_h
+        ), b AS (
+            SELECT site, min(time_h) AS t, avg(usable) AS usable, avg(busy) AS busy FROM step GROUP BY site, {key}
+        )
+        SELECT site, list(t ORDER BY t), list(usable ORDER BY t), list(busy ORDER BY t) FROM b GROUP BY site ORDER BY site
+        """
+    ).fetchall()
+    fig = go.Figure()
+    for i, (site, t, usable, busy) in enumerate(rows):
+        color = COLORS[i % len(COLORS)]
+        for label, y, dash in (("usable", usable, "solid"), ("allocated", busy, "dot")):
+            x, yy = _steps(t, y, t_end)
+            fig.add_trace(go.Scatter(x=x, y=yy, name=f"{site} {label}", mode="lines", legendgroup=str(site),
+                                     line=dict(shape="hv", color=color, dash=dash)))
+    if not rows:
+        _no_data(fig, "no orbital pools recorded")
+    _layout(fig, "Usable and allocated GPUs per constellation" + note, "Time (h)", "GPUs (count)")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _orbital_gpu_hours_figure(summary: dict[str, Any]) -> go.Figure:
+    """Where the installed orbital GPU-hours went: offered, or lost to each cause."""
+    get = lambda k: float(summary.get(k) or 0.0)  # noqa: E731
+    throttle = get("orbital_gpu_hours_lost_throttle")
+    parts = [
+        ("offered at full speed", get("orbital_gpu_hours_available") - throttle),
+        ("speed lost to power caps", throttle),
+        ("lost to eclipse (power)", get("orbital_gpu_hours_lost_eclipse")),
+        ("lost to heat", get("orbital_gpu_hours_lost_thermal")),
+        ("lost to faults", get("orbital_gpu_hours_lost_faults")),
+        ("lost to end of life", get("orbital_gpu_hours_lost_end_of_life")),
+    ]
+    fig = go.Figure()
+    for i, (label, value) in enumerate(parts):
+        fig.add_trace(go.Bar(y=["orbital GPU-hours"], x=[value], name=label, orientation="h",
+                             marker_color=COLORS[i % len(COLORS)],
+                             hovertemplate=f"{label}: %{{x:.4g}} GPU·h<extra></extra>"))
+    _layout(fig, "Installed orbital GPU-hours: offered and lost", "GPU-hours (GPU·h)", "")
+    fig.update_layout(barmode="stack", height=300)
     return fig
