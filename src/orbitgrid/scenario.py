@@ -551,13 +551,17 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                 from orbitgrid.physics.tle import read_tles
 
                 try:
-                    names, _, _ = read_tles(path)
+                    names, _, sats = read_tles(path)
                 except InputError as exc:  # the TLE file's own lines, FILE:LINE each
                     problems.extend(exc.problems)
                 else:
                     prefix = con.tle.name_prefix
-                    if prefix is not None and not any(n.startswith(prefix) for n in names):
+                    keep = [k for k, n in enumerate(names) if prefix is None or n.startswith(prefix)][: con.tle.limit]
+                    if not keep:
                         add(base + ("tle", "name_prefix"), f"no satellite in {path.name} has a name starting {prefix!r}")
+                    elif con.faults is not None:
+                        problems.extend(_tle_dose_problems(con, [names[k] for k in keep], [sats[k] for k in keep],
+                                                           file, lines.line_of(base + ("faults",)), base))
 
     wl = sc.workload
     check_gpu(("workload", "reference_gpu"), wl.reference_gpu)
@@ -579,6 +583,32 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
     if sc.policy.name not in registry.names():
         add(("policy", "name"), f"unknown policy {sc.policy.name!r}", _suggest(sc.policy.name, registry.names()))
     return problems
+
+
+def _tle_dose_problems(con, names, sats, file, line, base) -> list[Problem]:
+    """Satellites of a TLE constellation with faults that the dose model does not reach."""
+    import numpy as np
+
+    from orbitgrid.physics.constants import R_EARTH_KM
+    from orbitgrid.physics.radiation import dose_rad_per_year
+    from orbitgrid.physics.tle import mean_elements_for_circular
+
+    a_km, inc_rad, _, _ = mean_elements_for_circular(sats)
+    alt, inc = a_km - R_EARTH_KM, np.degrees(inc_rad)
+    bad = []
+    for k in range(len(sats)):  # a check per satellite at validation, not per tick
+        try:
+            dose_rad_per_year(inc[k], con.faults.shielding_mm_al, alt[k])
+        except ValueError:
+            bad.append(k)
+    if not bad:
+        return []
+    k = bad[0]
+    return [Problem(file, line, format_path(base + ("faults",)),
+                    f"{len(bad)} of {len(sats)} satellites are outside the dose model, e.g. {names[k]} at "
+                    f"{alt[k]:.0f} km, {inc[k]:.1f}°",
+                    "the model covers 300-1200 km and 30-150° (550 km: any); select satellites with "
+                    "tle.name_prefix or tle.limit, or drop faults")]
 
 
 def _raw_gpu_name_problems(data: dict, file: str, lines: LineMap) -> list[Problem]:

@@ -208,3 +208,25 @@ def test_report_shows_where_the_orbital_gpu_hours_went(write_scenario, tmp_path)
     block = block[: block.index("</script>")]
     xs = [json.loads(m)[0] for m in re.findall(r'"x":(\[[^\]]*\])', block)]
     assert len(xs) == 6 and sum(xs) == pytest.approx(INSTALLED_GPU_H, rel=1e-9)
+
+
+def test_tle_satellites_outside_the_dose_model_are_named(write_scenario, tmp_path):
+    from orbitgrid.errors import InputError
+
+    # STARLINK-1008 family at ~550 km is inside; a copy lowered to 250 km (mean motion 16.1 rev/day) is not
+    lines = (DATA / "starlink_24.tle").read_text().splitlines()[:3]
+    low = lines[2][:52] + "16.10000000" + lines[2][63:68]
+    from orbitgrid.physics.tle import tle_checksum
+
+    low = low + str(tle_checksum(low))
+    (tmp_path / "low.tle").write_text("\n".join(lines + ["LOW-ONE", lines[1][:2] + "99999" + lines[1][7:68],
+                                                         low[:2] + "99999" + low[7:68]]) + "\n")
+    fixed = (tmp_path / "low.tle").read_text().splitlines()
+    fixed[4] = fixed[4][:68] + str(tle_checksum(fixed[4]))
+    fixed[5] = fixed[5][:68] + str(tle_checksum(fixed[5]))
+    (tmp_path / "low.tle").write_text("\n".join(fixed) + "\n")
+    with pytest.raises(InputError) as info:
+        write_scenario(BASE.format(geometry="tle: {file: low.tle}", policy="ride_through", extra="faults: {}",
+                                   satellite_extra="", seed=1, on_fault="rollback"))
+    p = info.value.problems[0]
+    assert p.path == "constellations[0].faults" and "1 of 2 satellites" in p.message and "LOW-ONE" in p.message
