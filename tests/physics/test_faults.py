@@ -155,18 +155,3 @@ def test_bus_failure_survival_is_exponential():
         p = math.exp(-0.2 * t)
         assert abs((times > t).mean() - p) < 4.0 * math.sqrt(p * (1 - p) / n)
     assert np.all(np.isinf(faults.bus_failure_times_years(rng, 3, 0.0)))
-
-
-# --- checkpoints ------------------------------------------------------------------------
-
-
-def test_checkpoint_loss_by_hand():
-    # hourly checkpoints: a failure at 1 h 1 min 40 s loses 100 s; at exactly 2 h loses 0
-    assert faults.checkpoint_loss_s(3700.0, 3600.0) == pytest.approx(100.0)
-    assert faults.checkpoint_loss_s(7200.0, 3600.0) == 0.0
-    assert np.allclose(faults.checkpoint_loss_s(np.array([10.0, 5000.0, 9000.0]), 1800.0), [10.0, 1400.0, 0.0])
-    # no checkpoints: everything since the start is lost
-    assert faults.checkpoint_loss_s(3700.0, None) == 3700.0
-    assert faults.checkpoint_loss_s(3700.0, math.inf) == 3700.0
-    with pytest.raises(ValueError):
-        faults.checkpoint_loss_s(10.0, 0.0)

@@ -1,6 +1,6 @@
 """Fault models for compute satellites: where the South Atlantic Anomaly is, how many
-single-event upsets a GPU takes, when GPUs and buses fail for good, and how much work a
-failure throws away. Pure numpy functions; every random draw comes from the caller's
+single-event upsets a GPU takes, and when GPUs and buses fail for good (what a fault
+costs the work on it is the engine's: engine/simulator.py). Pure numpy functions; every random draw comes from the caller's
 ``numpy.random.Generator`` so fault schedules are reproducible from a seed.
 
 Units: angles in degrees, rates per GPU-day or per year as named, times in seconds or
@@ -206,16 +206,3 @@ def bus_failure_times_years(rng: np.random.Generator, n: int, rate_per_year: flo
         raise ValueError("rate_per_year must be >= 0")
     exposure = rng.exponential(1.0, size=n)
     return exposure / rate_per_year if rate_per_year > 0 else np.full(n, np.inf)
-
-
-def checkpoint_loss_s(elapsed_s: np.ndarray | float, checkpoint_interval_s: float | None) -> np.ndarray:
-    """Work (seconds) lost when a job fails `elapsed_s` after it started: the time since the
-    last checkpoint, elapsed mod interval; all of it with no checkpoints (None or inf)."""
-    e = np.asarray(elapsed_s, dtype=float)
-    if np.any(e < 0):
-        raise ValueError("elapsed_s must be >= 0")
-    if checkpoint_interval_s is None or math.isinf(checkpoint_interval_s):
-        return e.copy() if e.ndim else e + 0.0
-    if not checkpoint_interval_s > 0:
-        raise ValueError("checkpoint_interval_s must be > 0, None or inf")
-    return np.mod(e, checkpoint_interval_s)
