@@ -72,9 +72,13 @@ def test_faults_take_capacity_and_roll_back_work(write_scenario):
     # expected counts: 8 satellites x 300/yr x 12 h = 3.3 losses; 64 GPUs x 100/yr x 12 h = 8.8 GPU failures
     # (fewer: GPUs on a lost satellite stop failing); upsets 64 x 2/day x 0.5 day = 64, more in the SAA
     assert 0 < s["orbital_satellites_lost"] <= 8 and s["orbital_gpu_failures"] > 0
-    assert s["orbital_seu_hits"] > 40
-    # every fault is a hit the engine sees: upsets, GPU failures, lost satellites
-    assert s["fault_hits"] == s["orbital_seu_hits"] + s["orbital_gpu_failures"] + s["orbital_satellites_lost"]
+    assert s["orbital_upsets"] > 40
+    # every fault is a hit the engine sees: upsets (several in one tick on one satellite are
+    # one hit of several GPUs), GPU failures, lost satellites
+    world = build_world(scenario(write_scenario, extra=FAULTY).scenario)
+    assert s["fault_hits"] == world.fault_time_s.size
+    assert s["fault_hits"] <= s["orbital_upsets"] + s["orbital_gpu_failures"] + s["orbital_satellites_lost"]
+    assert int(world.fault_gpus.sum()) >= s["orbital_upsets"] + s["orbital_gpu_failures"]
     assert s["fault_interruptions"] > 0 and s["work_lost_to_faults_gpu_h"] > 0
     # half-hourly checkpoints: no gang loses more than half an hour of its work per hit
     assert s["work_lost_to_faults_gpu_h"] <= s["fault_interruptions"] * 16 * 0.5 + 1e-9
@@ -85,7 +89,7 @@ def test_faults_are_drawn_from_the_seed(write_scenario):
     b = simulate(scenario(write_scenario, extra=FAULTY, seed=1)).summary
     c = simulate(scenario(write_scenario, extra=FAULTY, seed=2)).summary
     assert a == b
-    assert (a["orbital_seu_hits"], a["fault_hits"]) != (c["orbital_seu_hits"], c["fault_hits"])
+    assert (a["orbital_upsets"], a["fault_hits"]) != (c["orbital_upsets"], c["fault_hits"])
 
 
 def test_kill_fails_the_jobs_hit(write_scenario):
@@ -230,3 +234,25 @@ def test_tle_satellites_outside_the_dose_model_are_named(write_scenario, tmp_pat
                                    satellite_extra="", seed=1, on_fault="rollback"))
     p = info.value.problems[0]
     assert p.path == "constellations[0].faults" and "1 of 2 satellites" in p.message and "LOW-ONE" in p.message
+
+
+@pytest.mark.parametrize("geometry", [
+    "shell: {altitude_km: 650, sso: true, planes: 1, sats_per_plane: 8}",
+    "shell: {altitude_km: 550, inclination_deg: 53, planes: 2, sats_per_plane: 4, phasing: 1}",
+])
+def test_upsets_average_to_the_dose_derived_rate(write_scenario, geometry):
+    # default upset rate: Suncatcher's interrupts per rad x the orbit's dose; the SAA only moves
+    # them around the orbit. 8 satellites x 1,000 GPUs (alive, whatever the power) x 10 days
+    from orbitgrid.physics import faults, radiation
+    from orbitgrid.physics.orbits import sso_inclination_deg
+
+    text = BASE.format(geometry=geometry, policy="ride_through", satellite_extra="", seed=4, on_fault="rollback",
+                       extra="faults: {gpu_failure_per_year: 0, bus_failure_per_year: 0}")
+    text = text.replace("gpus: 8\n", "gpus: 1000\n").replace("duration_h: 12, tick_s: 120", "duration_h: 240, tick_s: 300")
+    world = build_world(write_scenario(text).scenario)
+    alt, inc = (650.0, float(sso_inclination_deg(650.0))) if "sso" in geometry else (550.0, 53.0)
+    per_gpu_day = faults.INTERRUPTS_PER_RAD * float(radiation.dose_rad_per_year(inc, 5.0, alt)) / 365.25
+    expected = per_gpu_day * 8 * 1000 * 10
+    assert expected > 2000  # Poisson noise about 2%
+    assert world.orbital_counts["upsets"] == pytest.approx(expected, rel=0.08)
+    assert world.orbital_counts["upsets"] == int(world.fault_gpus.sum())

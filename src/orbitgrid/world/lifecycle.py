@@ -16,7 +16,9 @@ engine at their exact times, where the work on the GPUs hit is rolled back or ki
 
 Upsets (`SeuSampler`): a Poisson number per satellite and tick, at the GPU rate times the
 GPUs alive, raised inside the South Atlantic Anomaly, each at a uniform time within the
-tick. They cost no capacity (a reset takes seconds), only the work on the GPU hit.
+tick. By default the rate follows each satellite's dose (Suncatcher's interrupts per rad),
+split between inside and outside the SAA by the share of time this orbit spends in it, so
+the mean over an orbit is the dose-derived rate. They cost no capacity (a reset takes seconds), only the work on the GPU hit.
 """
 
 from __future__ import annotations
@@ -58,14 +60,33 @@ def dose_rad_per_year(con: ConstellationSpec, sats: SatelliteSet) -> np.ndarray:
                                   f"no dose model for this orbit: {exc}")]) from None
 
 
-def seu_rate_per_gpu_day(rates: dict, dose_rad_year: np.ndarray, saa_multiplier: float) -> np.ndarray:
+def seu_rate_per_gpu_day(rates: dict, dose_rad_year: np.ndarray, saa_multiplier: float,
+                         saa_time_fraction: float) -> np.ndarray:
     """Upset rate outside the SAA per GPU-day, per satellite: the scenario's, or the
     Suncatcher per-rad interrupt rates (physics/faults.py) times each satellite's own
-    dose, split between inside and outside the SAA as at 53° (SAA_TIME_FRACTION_53DEG)."""
+    dose, split so that `saa_time_fraction` of the time at `saa_multiplier` times the
+    outside rate gives that mean: outside = mean / (1 − f + m f)."""
     if rates["seu_per_gpu_day"] is not None:
         return np.full(dose_rad_year.shape, rates["seu_per_gpu_day"])
     mean = faults.INTERRUPTS_PER_RAD * dose_rad_year / 365.25
-    return mean / (1.0 - faults.SAA_TIME_FRACTION_53DEG + saa_multiplier * faults.SAA_TIME_FRACTION_53DEG)
+    return mean / (1.0 - saa_time_fraction + saa_multiplier * saa_time_fraction)
+
+
+SAA_SAMPLE_SATELLITES = 64
+SAA_SAMPLE_DAYS = 3.0  # the SAA sits still under the turning Earth: days, not an orbit, to average it
+SAA_SAMPLE_STEP_S = 60.0
+
+
+def saa_time_fraction(sats: SatelliteSet, jd0: float) -> float:
+    """Share of time the set's satellites spend in the SAA: up to 64 of them, evenly
+    picked, over three days at 60 s (about 2 × 10⁵ samples)."""
+    idx = np.unique(np.linspace(0, sats.n_sat - 1, min(sats.n_sat, SAA_SAMPLE_SATELLITES)).astype(np.int64))
+    t = np.arange(0.0, SAA_SAMPLE_DAYS * 86400.0, SAA_SAMPLE_STEP_S)
+    jd = jd0 + t / 86400.0
+    r, ok = sats.positions(jd0, t, idx)
+    lat, lon, _ = orbits.ecef_to_geodetic_deg(orbits.eci_to_ecef(np.where(ok[..., None], r, 0.0), jd[None, :]))
+    inside = faults.in_saa(lat, lon) & ok
+    return float(inside.sum() / max(int(ok.sum()), 1))
 
 
 def life_years(con: ConstellationSpec, altitude_km: np.ndarray) -> np.ndarray:
@@ -221,10 +242,13 @@ def plan_lives(con: ConstellationSpec, sats: SatelliteSet, times_s: np.ndarray, 
 class SeuSampler:
     """Draws radiation upsets chunk by chunk (positions are only known then)."""
 
-    def __init__(self, con: ConstellationSpec, sats: SatelliteSet, rng: np.random.Generator, horizon_s: float):
+    def __init__(self, con: ConstellationSpec, sats: SatelliteSet, rng: np.random.Generator, horizon_s: float,
+                 jd0: float):
         rates = fault_rates(con.faults)
         self.saa_multiplier = rates["saa_multiplier"]
-        self.rate_per_gpu_day = seu_rate_per_gpu_day(rates, dose_rad_per_year(con, sats), self.saa_multiplier)
+        self.saa_time_fraction = saa_time_fraction(sats, jd0)
+        self.rate_per_gpu_day = seu_rate_per_gpu_day(rates, dose_rad_per_year(con, sats), self.saa_multiplier,
+                                                     self.saa_time_fraction)
         self.rng = rng
         self.horizon_s = horizon_s
 

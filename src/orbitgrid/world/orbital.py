@@ -296,8 +296,8 @@ def constellation_capacity(
             hits_s.append(hs)
             hits_n.append(hn)
     counts: dict[str, int] = {}
-    if seu is not None:
-        counts["seu_hits"] = int(sum(x.size for x in hits_t))
+    if seu is not None:  # upsets, each GPU hit counted (several in one tick are one hit of several GPUs)
+        counts["upsets"] = int(sum(int(x.sum()) for x in hits_n))
     if lives is not None:
         hits_t.append(lives.hit_time_s)
         hits_s.append(lives.hit_sat)
@@ -350,7 +350,7 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
         for k, sats in enumerate(satellite_sets(con, jd0, base_dir or Path("."))):
             rng = np.random.default_rng([seed, 0x0B17, c_index, k])  # one stream per satellite set
             lives = plan_lives(con, sats, times_s, horizon_s, rng)
-            seu = SeuSampler(con, sats, rng, horizon_s) if con.faults is not None else None
+            seu = SeuSampler(con, sats, rng, horizon_s, jd0) if con.faults is not None else None
             g = constellation_capacity(design, sats, jd0, times_s, sim.tick_s, con.eclipse_policy, lives, seu)
             g_pools = np.arange(next_pool, next_pool + sats.n_groups)
             series.append((g, g_pools))

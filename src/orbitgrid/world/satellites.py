@@ -34,8 +34,8 @@ from orbitgrid.scenario import ConstellationSpec, ShellInput
 LIGHT_US_PER_KM = 3.336  # light in vacuum (REFERENCE.md)
 GOLDEN_ANGLE_RAD = math.pi * (3.0 - math.sqrt(5.0))
 
-# (jd0, t_s) -> (ECI positions (S, T, 3) km, valid (S, T) bool)
-PositionFn = Callable[[float, np.ndarray], tuple[np.ndarray, np.ndarray]]
+# (jd0, t_s, which satellites or None for all) -> (ECI positions (S, T, 3) km, valid (S, T) bool)
+PositionFn = Callable[..., tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,9 @@ class SatelliteSet:
 
 
 def _circular(a_km, inc_rad, raan0_rad, u0_rad) -> PositionFn:
-    def positions(jd0: float, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r = orbits.propagate_circular_eci_km(a_km, inc_rad, raan0_rad, u0_rad, t_s, dtype=np.float64)
+    def positions(jd0: float, t_s: np.ndarray, idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        sel = slice(None) if idx is None else idx
+        r = orbits.propagate_circular_eci_km(a_km[sel], inc_rad[sel], raan0_rad[sel], u0_rad[sel], t_s, dtype=np.float64)
         return r, np.ones(r.shape[:2], dtype=bool)
 
     return positions
@@ -156,9 +157,10 @@ def tle_set(name: str, con: ConstellationSpec, base_dir: Path) -> SatelliteSet:
     else:
         group, labels = np.zeros(n, dtype=np.int64), [name]
 
-    def positions(jd0: float, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def positions(jd0: float, t_s: np.ndarray, idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         whole, frac = tle.split_jd(np.full(t_s.shape, jd0), t_s / 86400.0)
-        r, err = tle.propagate_tles_teme_km(arr, whole, frac)
+        some = arr if idx is None else tle.SatrecArray([sats[i] for i in np.asarray(idx).tolist()])
+        r, err = tle.propagate_tles_teme_km(some, whole, frac)
         ok = (err == 0) & np.isfinite(r).all(axis=-1)
         return np.where(ok[..., None], r, np.nan), ok
 
