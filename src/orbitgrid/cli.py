@@ -56,8 +56,9 @@ def _fmt(key: str, value: object) -> str:
     return str(value)
 
 
-def print_summary(summary: dict[str, object], console: Console) -> None:
-    table = Table(title="run summary", show_header=False, box=None, pad_edge=False)
+def print_summary(summary: dict[str, object], console: Console, title: str = "run summary") -> None:
+    """A key-value table: the summary of a run, an orbit or a sizing."""
+    table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column("key", style="bold")
     table.add_column("value", justify="right")
     for key, value in summary.items():
@@ -257,12 +258,7 @@ def orbit(
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
         return
-    table = Table(title=f"orbit at {altitude_km:g} km", show_header=False, box=None, pad_edge=False)
-    table.add_column("key", style="bold")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        table.add_row(key, value if isinstance(value, str) else _fmt(key, value))
-    out.print(table)
+    print_summary(summary, out, f"orbit at {altitude_km:g} km")
 
 
 @app.command()
@@ -375,12 +371,7 @@ def size(
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
         return
-    table = Table(title=f"{gpus} × {gpu} at {altitude_km:g} km", show_header=False, box=None, pad_edge=False)
-    table.add_column("key", style="bold")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        table.add_row(key, value if isinstance(value, str) else _fmt(key, value))
-    out.print(table)
+    print_summary(summary, out, f"{gpus} × {gpu} at {altitude_km:g} km")
 
 
 @app.command()
