@@ -233,6 +233,11 @@ class SatelliteSpec(_Model):
     array_area_m2: PositiveFloat
     cell_efficiency: float = Field(gt=0, le=1, allow_inf_nan=False)
     array_degradation_per_year: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    array_tracking: Literal["two_axis", "single_axis", "orbit_normal"] = Field(
+        default="two_axis", description="faces the sun; turns about the orbit normal; fixed along the orbit normal"
+    )
+    array_temperature_c: float = Field(default=28.0, ge=-150, le=200, allow_inf_nan=False)
+    array_temperature_coefficient_per_k: float = Field(default=0.0, ge=-0.05, le=0.0, allow_inf_nan=False)
     battery_wh: PositiveFloat
     depth_of_discharge: float = Field(gt=0, le=1, allow_inf_nan=False)
     charge_efficiency: float = Field(gt=0, le=1, allow_inf_nan=False)

@@ -130,3 +130,45 @@ def test_radiator_limit_throttles_every_gpu_by_hand():
     reject6 = 2 * 6 * (0.9 * sigma * 330**4 - 0.9 * 237 * f_e)
     assert tiny.usable[0, k] == math.floor((reject6 - 2000) / 637.5)
     assert tiny.speed[0, k] == pytest.approx(0.5**0.75)
+
+
+@pytest.mark.parametrize("tracking", ["single_axis", "orbit_normal"])
+def test_array_tracking_follows_the_beta_angle(tracking):
+    # a 650 km dawn-dusk orbit (β 60-90°): an array turning about the orbit normal sees the
+    # sun at cos β, one fixed along the normal at sin β. With power_off the GPUs that run in
+    # full sun are floor((S A η cos θ − bus) / 1,275 W), S = 1361 (1 AU / r)² (REFERENCE.md)
+    from dataclasses import replace
+
+    d = replace(design(), array_tracking=tracking)
+    a = orbits.R_EARTH_KM + 650.0
+    inc = math.radians(float(orbits.sso_inclination_deg(650.0)))
+    raan0 = sun.raan_for_ltan_rad(JD0, 18.0)
+    t = np.arange(0.0, 2 * float(orbits.orbital_period_s(650.0)), 60.0)
+    c = satellite_capacity(d, a, inc, raan0, 0.0, JD0, t, eclipse_policy="power_off")
+    jd = JD0 + t / 86400.0
+    raan, _ = orbits.secular_angles_rad(a, inc, raan0, 0.0, t)
+    beta = sun.beta_angle_rad(raan[0], inc, sun.sun_direction_eci(jd))
+    cos_theta = np.cos(beta) if tracking == "single_axis" else np.abs(np.sin(beta))
+    supply = sun.solar_irradiance_w_m2(jd) * 116.0 * 0.30 * cos_theta
+    lit = c.illumination[0] > 0.999
+    by_hand = np.clip(np.floor((supply - 2000.0) / 1275.0), 0, 16)
+    assert lit.any() and np.array_equal(c.usable[0][lit], by_hand[lit])
+    if tracking == "single_axis":  # at β ≈ 75-80° the turning array gives a quarter or less
+        assert c.usable[0][lit].max() < 16
+
+
+def test_hot_cells_give_less():
+    # cells at 80 °C with −0.22 %/K (typical triple-junction; assumed here): × (1 − 0.0022 · 52) = 0.8856
+    # of 47.4 kW. Power_off, an equatorial orbit at equinox, bus 2 kW: floor((41.96 k − 2 k) / 1,275) = 31 → 16,
+    # so shrink the array to 40 m²: 16.4 kW · 0.8856 = 14.5 kW → 9 GPUs, against 11 at 28 °C
+    from dataclasses import replace
+
+    cool = replace(design(), array_area_m2=40.0)
+    hot = replace(cool, array_temperature_c=80.0, array_temperature_coefficient_per_k=-0.0022)
+    c_cool = satellite_capacity(cool, **orbit_ticks(), eclipse_policy="power_off")
+    c_hot = satellite_capacity(hot, **orbit_ticks(), eclipse_policy="power_off")
+    k = int(np.flatnonzero(c_cool.illumination[0] > 0.999)[3])
+    s = float(sun.solar_irradiance_w_m2(JD0 + orbit_ticks()["t_s"][k] / 86400.0))
+    assert c_cool.usable[0, k] == math.floor((s * 40 * 0.3 - 2000) / 1275)
+    assert c_hot.usable[0, k] == math.floor((s * 40 * 0.3 * (1 - 0.0022 * 52) - 2000) / 1275)
+    assert c_hot.usable[0, k] < c_cool.usable[0, k]

@@ -81,6 +81,11 @@ def test_tle_set_matches_sgp4_directly():
         e, ri, _ = sats[i].sgp4_array(np.full(3, math.floor(JD0)), JD0 - math.floor(JD0) + t / 86400.0)
         assert ok[j].all() and np.allclose(r[j], ri, atol=1e-6)
     assert np.all((s.altitude_km > 300) & (s.altitude_km < 600)) and np.allclose(s.inclination_deg, 53.05, atol=0.2)
+    # orbit normals from SGP4's r × v: unit vectors, cos i from the pole, at right angles to r
+    h = s.normals(JD0, t)
+    assert np.allclose(np.linalg.norm(h, axis=-1), 1.0)
+    assert np.allclose(h[..., 2], np.cos(np.radians(s.inclination_deg))[:, None], atol=2e-3)
+    assert np.abs(np.sum(h * r, axis=-1)).max() < 1e-9 * 7000
 
 
 def test_geometry_must_be_one_of_four():

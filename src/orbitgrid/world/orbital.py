@@ -8,6 +8,12 @@ of the satellite's GPUs may run, and at what speed. The load assumed is the wors
 every usable GPU busy at its full draw, so capacity never depends on what the scheduler
 does and the table can be computed before a run, vectorised over satellites.
 
+Array pointing (`array_tracking`), from the beta angle β (the sun's elevation above the
+orbit plane, sin β = ĥ·ŝ): `two_axis` faces the sun (cos θ = 1); `single_axis` turns
+about the orbit normal, as the ISS's and Starlink's arrays do (cos θ = cos β); `orbit_normal`
+is fixed facing along the orbit normal, the natural choice in a dawn-dusk orbit
+(cos θ = |sin β|).
+
 Eclipse policies (`eclipse_policy`):
   ride_through  the battery carries the GPUs through the shadow as far as its energy,
                 depth of discharge and discharge rate allow;
@@ -69,6 +75,9 @@ class SatelliteDesign:
     throttle_power_fraction: float = 0.5  # the deepest power cap, for the eclipse or for heat
     throttle_speed_exponent: float = 0.75
     thermal_policy: Literal["throttle", "idle"] = "throttle"  # too hot: cap every GPU's power, or idle some
+    array_tracking: Literal["two_axis", "single_axis", "orbit_normal"] = "two_axis"
+    array_temperature_c: float = 28.0  # operating cell temperature
+    array_temperature_coefficient_per_k: float = 0.0  # relative output change per K above 28 °C
 
     @property
     def throttle_speed(self) -> float:
@@ -110,11 +119,13 @@ def capacity_from_positions(
     eclipse_policy: EclipsePolicy = "ride_through",
     state: CapacityState | None = None,
     alive: np.ndarray | None = None,
+    orbit_normal: np.ndarray | None = None,
 ) -> tuple[CapacitySeries, CapacityState]:
     """Usable GPUs of satellites at ECI positions `r_eci_km` (S, T, 3) at Julian dates `jd`
     (T,), each tick lasting `dt_s` (T,); `alive` (S, T) GPUs not failed (default: all),
-    zero where a satellite has no valid position. Returns the series and the state to
-    carry into the next chunk."""
+    zero where a satellite has no valid position; `orbit_normal` (S, T, 3) unit vectors,
+    needed unless the array tracks the sun on two axes. Returns the series and the state
+    to carry into the next chunk."""
     if eclipse_policy not in ("ride_through", "throttle", "power_off"):
         raise ValueError(f"unknown eclipse policy {eclipse_policy!r}")
     n_sat, n_t = r_eci_km.shape[:2]
@@ -126,7 +137,10 @@ def capacity_from_positions(
     t_years = (jd - jd[0]) * 86400.0 / SECONDS_PER_YEAR
     supply_w = array_power_w(
         design.array_area_m2, design.cell_efficiency, irradiance,
-        illumination=illum, degradation_per_year=design.array_degradation_per_year,
+        cos_incidence=array_cos_incidence(design.array_tracking, orbit_normal, r_sun),
+        illumination=illum, cell_temperature_c=design.array_temperature_c,
+        temperature_coefficient_per_k=design.array_temperature_coefficient_per_k,
+        degradation_per_year=design.array_degradation_per_year,
         age_years=np.asarray(age_years, dtype=float).reshape(-1, 1) + t_years[None, :],
     )
     # radiator: edge-on to the sun (no direct term), facing Earth: albedo in sunlight, IR always
@@ -199,6 +213,21 @@ def capacity_from_positions(
     return series, CapacityState(soc_now, temp_now)
 
 
+def array_cos_incidence(tracking: str, orbit_normal: np.ndarray | None, r_sun_eci_km: np.ndarray) -> np.ndarray | float:
+    """Cosine of the sun's incidence on the array, (S, T) or 1, from the beta angle."""
+    if tracking == "two_axis":
+        return 1.0
+    if orbit_normal is None:
+        raise ValueError(f"array_tracking {tracking!r} needs the orbit normals")
+    s_hat = r_sun_eci_km / np.linalg.norm(r_sun_eci_km, axis=-1, keepdims=True)
+    sin_beta = np.clip(np.sum(orbit_normal * s_hat[None, :, :], axis=-1), -1.0, 1.0)
+    if tracking == "single_axis":
+        return np.sqrt(1.0 - sin_beta**2)
+    if tracking == "orbit_normal":
+        return np.abs(sin_beta)
+    raise ValueError(f"unknown array_tracking {tracking!r}")
+
+
 def satellite_capacity(
     design: SatelliteDesign,
     a_km: np.ndarray,
@@ -216,11 +245,14 @@ def satellite_capacity(
     t = np.asarray(t_s, dtype=np.float64)
     a_km = np.atleast_1d(np.asarray(a_km, dtype=np.float64))
     r = orbits.propagate_circular_eci_km(a_km, inc_rad, raan0_rad, u0_rad, t, dtype=np.float64)
+    raan, _ = orbits.secular_angles_rad(a_km, inc_rad, raan0_rad, u0_rad, t)
+    normal = orbits.orbit_normal_eci(np.broadcast_to(np.asarray(inc_rad, dtype=float), a_km.shape)[:, None], raan)
     state = CapacityState(np.full(r.shape[0], design.battery.capacity_wh * initial_soc), None)
     if design.radiator_heat_capacity_j_k is not None:
         state = None
     series, _ = capacity_from_positions(design, r, jd0 + t / 86400.0, _tick_lengths(t, step_s),
-                                        a_km - orbits.R_EARTH_KM, age_years, eclipse_policy, state)
+                                        a_km - orbits.R_EARTH_KM, age_years, eclipse_policy, state,
+                                        orbit_normal=normal)
     return series
 
 
@@ -277,8 +309,9 @@ def constellation_capacity(
         r = np.where(ok[..., None], r, np.nan)
         alive = None if lives is None else lives.alive(lo, t.size)
         age = 0.0 if lives is None else lives.age_years_at(t[0])
+        normal = sats.normals(jd0, t) if design.array_tracking != "two_axis" else None
         c, state = capacity_from_positions(design, r, jd, np.full(t.size, float(step_s)), sats.altitude_km, age,
-                                           eclipse_policy, state, alive)
+                                           eclipse_policy, state, alive, normal)
         min_soc = min(min_soc, float(c.soc_wh.min()) / design.battery.capacity_wh)
         eol = lives.down_end_of_life(lo, t.size) if lives is not None else np.zeros_like(c.usable)
         for key, series in (("usable", c.usable), ("lost_power", c.lost_eclipse), ("lost_heat", c.lost_thermal),
@@ -324,7 +357,9 @@ def design_for(con, acc) -> SatelliteDesign:
         absorptivity=sat.absorptivity, max_radiator_temperature_k=sat.max_radiator_temperature_k,
         radiator_heat_capacity_j_k=sat.radiator_heat_capacity_j_per_k,
         throttle_power_fraction=con.throttle.power_fraction, throttle_speed_exponent=con.throttle.speed_exponent,
-        thermal_policy=con.thermal_policy,
+        thermal_policy=con.thermal_policy, array_tracking=sat.array_tracking,
+        array_temperature_c=sat.array_temperature_c,
+        array_temperature_coefficient_per_k=sat.array_temperature_coefficient_per_k,
     )
 
 

@@ -48,6 +48,8 @@ class SatelliteSet:
     group_labels: list[str]
     positions: PositionFn = field(repr=False)
     notes: dict[str, float] = field(default_factory=dict)
+    # (jd0, t_s) -> unit orbit normals (S, T, 3), ECI: for arrays that track about it
+    normals: PositionFn | None = field(default=None, repr=False)
 
     @property
     def n_sat(self) -> int:
@@ -65,6 +67,14 @@ def _circular(a_km, inc_rad, raan0_rad, u0_rad) -> PositionFn:
         return r, np.ones(r.shape[:2], dtype=bool)
 
     return positions
+
+
+def _circular_normals(a_km, inc_rad, raan0_rad, u0_rad) -> PositionFn:
+    def normals(jd0: float, t_s: np.ndarray) -> np.ndarray:
+        raan, _ = orbits.secular_angles_rad(a_km, inc_rad, raan0_rad, u0_rad, t_s)
+        return orbits.orbit_normal_eci(np.asarray(inc_rad)[:, None], raan)
+
+    return normals
 
 
 def _orbit_angles(orbit, jd0: float) -> tuple[float, float]:
@@ -88,6 +98,7 @@ def walker_set(name: str, k: int, shell: ShellInput, jd0: float, pool_per: str) 
     return SatelliteSet(
         np.full(w.n_sat, shell.altitude_km), np.full(w.n_sat, inc), np.asarray(group, dtype=np.int64), labels,
         _circular(w.a_km, w.inclination_rad, w.raan0_rad, w.u0_rad),
+        normals=_circular_normals(w.a_km, w.inclination_rad, w.raan0_rad, w.u0_rad),
     )
 
 
@@ -127,10 +138,10 @@ def formation_set(name: str, con: ConstellationSpec, jd0: float) -> SatelliteSet
     notes = {"formation_max_baseline_km": diameter_km, "formation_light_time_us": diameter_km * LIGHT_US_PER_KM}
     if f.link_gbps is not None:
         notes["formation_link_gbps"] = float(f.link_gbps)
+    elements = (np.full(n, a), np.full(n, math.radians(inc_deg)), np.mod(raan, 2 * np.pi), np.mod(u0, 2 * np.pi))
     return SatelliteSet(
         np.full(n, f.altitude_km), np.full(n, inc_deg), group.astype(np.int64), labels,
-        _circular(np.full(n, a), np.full(n, math.radians(inc_deg)), np.mod(raan, 2 * np.pi), np.mod(u0, 2 * np.pi)),
-        notes,
+        _circular(*elements), notes, _circular_normals(*elements),
     )
 
 
@@ -164,7 +175,14 @@ def tle_set(name: str, con: ConstellationSpec, base_dir: Path) -> SatelliteSet:
         ok = (err == 0) & np.isfinite(r).all(axis=-1)
         return np.where(ok[..., None], r, np.nan), ok
 
-    return SatelliteSet(a_km - R_EARTH_KM, np.degrees(inc_rad), group.astype(np.int64), labels, positions)
+    def normals(jd0: float, t_s: np.ndarray) -> np.ndarray:  # h = r × v from SGP4's state
+        whole, frac = tle.split_jd(np.full(t_s.shape, jd0), t_s / 86400.0)
+        r, v, _ = tle.propagate_tles_teme(arr, whole, frac)
+        h = np.cross(r, v)
+        return h / np.linalg.norm(h, axis=-1, keepdims=True)
+
+    return SatelliteSet(a_km - R_EARTH_KM, np.degrees(inc_rad), group.astype(np.int64), labels, positions,
+                        normals=normals)
 
 
 def satellite_sets(con: ConstellationSpec, jd0: float, base_dir: Path) -> list[SatelliteSet]:
