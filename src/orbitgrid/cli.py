@@ -132,11 +132,14 @@ def run(
     out_dir: Path = typer.Option(Path("runs"), "--out", help="folder that receives the run folder"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object on stdout"),
     report: bool = typer.Option(True, "--report/--no-report", help="write report.html"),
+    policies: Optional[str] = typer.Option(
+        None, "--policy", help="run under these policies instead of the scenario's (comma-separated): one run "
+        "folder each, a comparison table and page"),
 ) -> None:
     """Run a scenario and write its run folder (results.duckdb, scenario.yaml, report.html)."""
-    from orbitgrid.engine import simulate
-    from orbitgrid.results.store import new_run_name, write_run
-    from orbitgrid.scenario import load_scenario
+    from orbitgrid.policies import registry
+    from orbitgrid.results.store import new_run_name
+    from orbitgrid.scenario import LoadedScenario, load_scenario
 
     try:
         loaded = load_scenario(scenario)
@@ -144,10 +147,42 @@ def run(
         _fail(exc)
     sc = loaded.scenario
     seed_used = sc.simulation.seed if seed is None else seed
+    if policies is None:
+        run_dir, summary = _run_one(loaded, scenario, seed_used, out_dir, report, new_run_name(sc.name, seed_used))
+        if as_json:
+            sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
+        else:
+            print_summary(summary, out)
+            if report:
+                out.print(f"report: {run_dir / 'report.html'}")
+        return
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    unknown = [p for p in names if p not in registry.names()]
+    if not names or unknown or len(set(names)) != len(names):
+        what = f"unknown policy {unknown[0]!r}" if unknown else "name each policy once" if names else "no policy named"
+        print(f"--policy: {what} (hint: one or more of {', '.join(registry.names())}, comma-separated)",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+    summaries: dict[str, dict[str, object]] = {}
+    for name in names:  # the same scenario and seed, only the policy differs
+        variant = LoadedScenario(scenario=sc.model_copy(update={"policy": sc.policy.model_copy(update={"name": name})}),
+                                 file=loaded.file, text=loaded.text)
+        err.print(f"policy {name}:")
+        _, summaries[name] = _run_one(variant, scenario, seed_used, out_dir, report,
+                                      new_run_name(f"{sc.name}_{name}", seed_used))
+    _compare(sc.name, seed_used, summaries, out_dir, as_json)
+
+
+def _run_one(loaded, scenario: Path, seed: int, out_dir: Path, report: bool, name: str) -> tuple[Path, dict]:
+    """Simulate one scenario and write its run folder; exit 2 on bad input, never a traceback."""
+    from orbitgrid.engine import simulate
+    from orbitgrid.results.store import write_run
+
+    sc = loaded.scenario
     progress = _LazyProgress(sc.simulation.duration_h)
     wall0 = time.perf_counter()
     try:
-        result = simulate(loaded, seed_used, progress)
+        result = simulate(loaded, seed, progress)
     except InputError as exc:
         progress.close()
         _fail(exc)
@@ -160,12 +195,8 @@ def run(
         err.print(f"note: {result.dropped_late_jobs:,} job(s) arrive after the horizon and were not submitted")
     try:
         run_dir = write_run(
-            out_dir,
-            new_run_name(sc.name, seed_used),
-            result.tables,
-            result.summary,
-            loaded.text,
-            {"scenario_file": str(scenario), "seed": seed_used, "simulate_wall_s": round(wall_s, 3)},
+            out_dir, name, result.tables, result.summary, loaded.text,
+            {"scenario_file": str(scenario), "seed": seed, "policy": sc.policy.name, "simulate_wall_s": round(wall_s, 3)},
             write_report=report,
         )
     except OSError as exc:
@@ -173,15 +204,32 @@ def run(
         raise typer.Exit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:  # write_run has already removed its partial folder
         _interrupted()
-    summary = {"run_dir": str(run_dir), **result.summary}
     events = int(result.summary["events"])
     err.print(f"simulated {events:,} events in {wall_s:.2f} s ({events / max(wall_s, 1e-9):,.0f} events/s)")
+    return run_dir, {"run_dir": str(run_dir), **result.summary}
+
+
+def _compare(scenario_name: str, seed: int, summaries: dict[str, dict], out_dir: Path, as_json: bool) -> None:
+    """The comparison table on stdout and its page beside the run folders."""
+    from orbitgrid.results.compare import comparison_rows, write_comparison
+    from orbitgrid.results.store import new_run_name
+
+    try:
+        page = write_comparison(out_dir / f"{new_run_name(scenario_name, seed)}_comparison.html", scenario_name, summaries)
+    except OSError as exc:
+        print(f"{out_dir}: cannot write the comparison page: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR) from None
     if as_json:
-        sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
-    else:
-        print_summary(summary, out)
-        if report:
-            out.print(f"report: {run_dir / 'report.html'}")
+        sys.stdout.write(json.dumps({p: _jsonable(s) for p, s in summaries.items()}) + "\n")
+        return
+    table = Table(title=f"{scenario_name}: policies compared (seed {seed})", box=None, pad_edge=False)
+    table.add_column("", style="bold")
+    for p in summaries:
+        table.add_column(p, justify="right")
+    for key, values in comparison_rows(summaries):
+        table.add_row(key, *(_fmt(key, v) for v in values))
+    out.print(table)
+    out.print(f"comparison: {page}")
 
 
 def _jsonable(summary: dict[str, object]) -> dict[str, object]:
