@@ -16,6 +16,13 @@ from orbitgrid.engine.accounting import (
     step_series,
 )
 from orbitgrid.engine.invariants import check_invariants
+from orbitgrid.engine.metrics import (
+    finish_time_fairness,
+    gpu_type_table,
+    mean_active_jobs,
+    percentile_or_none,
+    tenant_table,
+)
 from orbitgrid.engine.simulator import ProgressFn, Simulator
 from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, QUEUED, RUNNING, STATE_NAMES
 from orbitgrid.policies.registry import get_policy
@@ -92,6 +99,7 @@ def simulate(
     done = s.state == COMPLETED
     jct_h = (s.end_s[done] - jobs.arrival_s[done]) / SECONDS_PER_HOUR
     makespan_h = (s.end_s[done].max() - jobs.arrival_s.min()) / SECONDS_PER_HOUR if done.any() else math.nan
+    ftf = _finish_time_fairness(world, jobs, s, out.ticks)  # NaN for jobs not completed
 
     summary: dict[str, object] = {
         "scenario": sc.name,
@@ -113,11 +121,16 @@ def simulate(
         "median_wait_h": _none_if_nan(float(np.median(wait_h))) if wait_h.size else None,
         "p95_wait_h": _none_if_nan(float(np.percentile(wait_h, 95))) if wait_h.size else None,
         "mean_jct_h": _none_if_nan(float(jct_h.mean())) if jct_h.size else None,
+        "p50_jct_h": percentile_or_none(jct_h, 50),
+        "p99_jct_h": percentile_or_none(jct_h, 99),
         "makespan_h": _none_if_nan(float(makespan_h)),
+        "finish_time_fairness_max": float(np.nanmax(ftf)) if done.any() else None,
+        "finish_time_fairness_mean": float(np.nanmean(ftf)) if done.any() else None,
         "energy_mwh": facility_j / 3.6e9,
         "it_energy_mwh": it_j / 3.6e9,
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),
+        "jobs_preempted": int((s.preemptions > 0).sum()),
         "fault_hits": int(s.fault_hits),
         "fault_interruptions": int(s.fault_interruptions.sum()),
         "work_lost_to_faults_gpu_h": lost_ref_gpu_s / SECONDS_PER_HOUR,
@@ -127,8 +140,46 @@ def simulate(
     if world.orbital_pools.size:
         summary.update(_orbital_summary(world, steps))
     tables = _tables(world, jobs, s, log, steps, series, out.ticks)
+    tables["jobs"] = tables["jobs"].append_column("finish_time_fairness", pa.array(ftf, mask=np.isnan(ftf)))
+    tables["tenants"] = _tenants(jobs, s, log)
+    tables["gpu_types"] = gpu_type_table(
+        world.pool_gpu, world.installed, (steps.capacity * width[:, None]).sum(axis=0),
+        np.bincount(log["pool"], weights=log["gpus"] * (log["end_s"] - log["start_s"]), minlength=world.n_pools),
+        np.bincount(log["pool"], weights=log["gpus"] * log["speed"] * (log["end_s"] - log["start_s"]),
+                    minlength=world.n_pools),
+    )
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _finish_time_fairness(world, jobs, s, ticks) -> np.ndarray:
+    """Themis finish-time fairness of each completed job (engine/metrics.py); NaN for the rest."""
+    done = s.state == COMPLETED
+    out = np.full(len(jobs), np.nan)
+    if not done.any():
+        return out
+    active = np.asarray(ticks.queued_jobs, dtype=float) + np.asarray(ticks.running_jobs, dtype=float)
+    times = np.asarray(ticks.time_s, dtype=float)[: active.size]
+    arrival, end = jobs.arrival_s[done], s.end_s[done]
+    ts = jobs.type_set[done]
+    accepted_gpus = (s.type_set_masks * world.installed[None, :]).sum(axis=1)[ts]
+    out[done] = finish_time_fairness(
+        end - arrival, jobs.work_ref_gpu_s[done], jobs.gpus[done].astype(float), s.type_set_max_speed[ts],
+        accepted_gpus.astype(float), mean_active_jobs(times, active, arrival, end),
+    )
+    return out
+
+
+def _tenants(jobs, s, log) -> pa.Table:
+    """Per-tenant breakdown (engine/metrics.py)."""
+    started = ~np.isnan(s.first_start_s)
+    done = s.state == COMPLETED
+    wait_h = np.where(started, (s.first_start_s - jobs.arrival_s) / SECONDS_PER_HOUR, np.nan)
+    jct_h = np.where(done, (s.end_s - jobs.arrival_s) / SECONDS_PER_HOUR, np.nan)
+    job_gpu_h = np.bincount(log["job"], weights=log["gpus"] * (log["end_s"] - log["start_s"]),
+                            minlength=len(jobs)) / SECONDS_PER_HOUR
+    return tenant_table(list(jobs.tenants), np.asarray(jobs.tenant, dtype=np.int64), done, s.state == FAILED,
+                        wait_h, jct_h, job_gpu_h, s.work_done_s / SECONDS_PER_HOUR, s.preemptions)
 
 
 def _orbital_summary(world, steps) -> dict[str, object]:

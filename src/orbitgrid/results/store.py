@@ -1,7 +1,8 @@
 """The results store: one run is one folder, written whole or not at all.
 
     RUN_DIR/
-      results.duckdb   tables: summary, jobs, allocations, pools, sites, timeseries, queue, run_info
+      results.duckdb   tables: summary, jobs, allocations, pools, sites, timeseries, queue,
+                       tenants, gpu_types, run_info
       scenario.yaml    the scenario exactly as it was run
       report.html      the offline report
 
