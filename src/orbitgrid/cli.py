@@ -434,6 +434,51 @@ def policies() -> None:
         out.print(f"[bold]{name}[/bold]  {first_sentence}")
 
 
+traces_app = typer.Typer(
+    no_args_is_help=True,
+    help="Public cluster traces (Philly, Gavel, Pollux, Tiresias, Alibaba) as orbitgrid's normalised job table.",
+)
+app.add_typer(traces_app, name="traces")
+
+
+@traces_app.command("import")
+def traces_import(
+    trace_format: str = typer.Argument(..., metavar="FORMAT",
+                                       help="philly, gavel, pollux, tiresias, alibaba or gavel-throughputs"),
+    file: Path = typer.Argument(..., metavar="FILE", help="the trace file"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Parquet file to write (default: FILE's name with .parquet, here)"),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="leave malformed rows out and count them, "
+                                  "instead of stopping at the first"),
+) -> None:
+    """Read a trace into the normalised table and write it as Parquet (complete or not at all)."""
+    from orbitgrid.workload.traces import FORMATS, read_trace, write_parquet
+
+    if trace_format not in FORMATS:
+        print(f"traces import: FORMAT: unknown format {trace_format!r} (hint: one of {', '.join(FORMATS)})",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+    target = output if output is not None else Path(file.stem + ".parquet")
+    if target.exists() and file.exists() and target.resolve() == file.resolve():
+        print(f"{target}: the output would replace the trace itself (hint: give -o OUT.parquet)", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+    started = time.perf_counter()
+    try:
+        table, report = read_trace(trace_format, file, skip_bad)
+    except InputError as exc:
+        _fail(exc)
+    try:
+        write_parquet(table, target)
+    except OSError as exc:
+        print(f"{target}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    report.seconds = time.perf_counter() - started
+    print(report.summary_line(str(target)))
+    if report.rows_skipped:
+        print(report.skipped_line())
+    print(report.stats_line())
+
+
 def _interrupted() -> None:
     print("interrupted: no run folder was written", file=sys.stderr)
     raise typer.Exit(130)
