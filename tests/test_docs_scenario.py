@@ -43,6 +43,7 @@ from orbitgrid.scenario import (
     TenantChoice,
     ThrottleSpec,
     TleInput,
+    TraceSpec,
     WorkloadSpec,
     load_scenario,
 )
@@ -79,6 +80,7 @@ MODELS: list[type[BaseModel]] = [
     ThrottleSpec,
     FaultSpec,
     ReplacementSpec,
+    TraceSpec,
     Accelerator,
     SourcedValue,
     SourcedRange,

@@ -116,6 +116,10 @@ def validate(scenario: Path = typer.Argument(..., help="scenario YAML file")) ->
         sc = loaded.scenario
         if sc.workload.csv is not None:  # a job file is input too: check every row
             read_jobs_csv(loaded.resolve(sc.workload.csv), set(sc.accelerator_table()))
+        if sc.workload.trace is not None:  # and so is a trace
+            from orbitgrid.workload import build_jobs
+
+            build_jobs(loaded, sc.simulation.seed)
     except InputError as exc:
         _fail(exc, all_lines=True)
     gpus = sum(p.count for s in sc.sites for p in s.pools)

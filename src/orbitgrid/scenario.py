@@ -141,10 +141,24 @@ class GeneratorSpec(_Model):
     tenants: list[TenantChoice] = Field(default_factory=lambda: [TenantChoice(name="default")], min_length=1)
 
 
+class TraceSpec(_Model):
+    """Jobs from a public trace (`orbitgrid traces import` reads the same formats)."""
+
+    format: Literal["philly", "gavel", "pollux", "tiresias", "alibaba"]
+    file: str = Field(min_length=1, description="trace file, relative to the scenario file")
+    measured_on: str | None = Field(default=None, description="GPU the trace's durations ran on; default: reference_gpu")
+    start_h: NonNegFloat = Field(default=0.0, description="trace hour that becomes the simulation's hour 0")
+    arrival_scale: PositiveFloat = Field(default=1.0, description="arrivals come this many times faster")
+    limit: Int | None = Field(default=None, gt=0, le=10**9, description="the first N jobs (after start_h)")
+    gpu_types: dict[str, str] = Field(default_factory=dict, description="trace GPU-type names -> catalogue names")
+    skip_bad: bool = Field(default=False, description="leave malformed rows out (counted) instead of stopping")
+
+
 class WorkloadSpec(_Model):
     reference_gpu: str = Field(default="H100", description="job work is in GPU-hours of this accelerator")
     generator: GeneratorSpec | None = None
     csv: str | None = Field(default=None, description="job file, relative to the scenario file")
+    trace: TraceSpec | None = Field(default=None, description="jobs from a public trace")
     checkpoint_interval_h: PositiveFloat | None = Field(
         default=None, description="running gangs checkpoint this often; none: a fault loses all work done"
     )
@@ -154,8 +168,8 @@ class WorkloadSpec(_Model):
 
     @model_validator(mode="after")
     def _some_work(self) -> "WorkloadSpec":
-        if self.generator is None and self.csv is None:
-            raise ValueError("give a `generator`, a `csv` job file, or both")
+        if self.generator is None and self.csv is None and self.trace is None:
+            raise ValueError("give a `generator`, a `csv` job file, a `trace`, or several")
         return self
 
 
@@ -165,6 +179,28 @@ class PolicySpec(_Model):
         default=True, description="a gang may span GPU types within a site, running at its slowest member's speed"
     )
     backfill_depth: Int = Field(default=100, gt=0, le=10**6, description="queued jobs examined per backfill pass")
+    preemptive: bool = Field(
+        default=False, description="sjf: preempt running jobs with more time left (shortest remaining time first)"
+    )
+    restart_overhead_s: NonNegFloat = Field(
+        default=0.0, description="a gang started again after a preemption does no work for this long"
+    )
+    # Tiresias' simulator (github.com/SymbioticLab/Tiresias, simulator/jobs.py): 3 queues,
+    # queue_limit [3250, 7200, ...] GPU-seconds, of which 3 queues use the first two
+    las_thresholds_gpu_h: list[PositiveFloat] = Field(
+        default_factory=lambda: [3250.0 / 3600.0, 7200.0 / 3600.0], min_length=1, max_length=64,
+        description="las: attained service (GPU-hours) at which a job drops to the next queue",
+    )
+    las_promote_knob: PositiveFloat | None = Field(
+        default=None, description="las: back to the top queue after waiting knob x its run time; none: never"
+    )
+
+    @field_validator("las_thresholds_gpu_h")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(value, value[1:])):
+            raise ValueError("thresholds must increase strictly")
+        return value
 
 
 class _OrbitInput(_Model):
@@ -585,6 +621,14 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
         path = loaded.resolve(wl.csv)
         if not path.is_file():
             add(("workload", "csv"), f"file not found: {path}", "paths are relative to the scenario file")
+    if wl.trace is not None:
+        path = loaded.resolve(wl.trace.file)
+        if not path.is_file():
+            add(("workload", "trace", "file"), f"file not found: {path}", "paths are relative to the scenario file")
+        if wl.trace.measured_on is not None:
+            check_gpu(("workload", "trace", "measured_on"), wl.trace.measured_on)
+        for trace_name, gpu in wl.trace.gpu_types.items():
+            check_gpu(("workload", "trace", "gpu_types", trace_name), gpu)
     if sc.policy.name not in registry.names():
         add(("policy", "name"), f"unknown policy {sc.policy.name!r}", _suggest(sc.policy.name, registry.names()))
     return problems

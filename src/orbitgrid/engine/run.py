@@ -62,6 +62,7 @@ def simulate(
     sim = Simulator(
         world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit,
         seed=int(seed), checkpoint_interval_s=checkpoint_s, on_fault=wl.on_fault,
+        restart_overhead_s=sc.policy.restart_overhead_s,
     )  # fmt: skip
     out = sim.run(progress)
     s = out.state

@@ -24,6 +24,21 @@ instant is kept); with no interval a rollback loses all the job's work, and a ki
 loses all of it. The log keeps the GPU time the gang used; the work thrown away is
 counted per job (work_lost_s) and taken off work_done_s.
 
+Policy preemption: a policy may return a `Decision` that names running jobs to preempt as
+well as placements. The engine stops those gangs first (each keeps all its work, as if it
+checkpointed on suspend, counts one preemption and queues again in its old place), then
+starts the placements, which may use the GPUs just freed. A policy with `preemptive` set
+is asked even when no GPU is free; one may also ask for a pass at a later time
+(`Decision.wake_at_s`, e.g. when a running job's priority will drop): that instant's pass
+is then held even if nothing else happened (it is never "quiet").
+
+Restart overhead: a gang that starts again after a preemption (by a policy or by lost
+capacity) holds its GPUs but does no work for its first `restart_overhead_s`: a stretch at
+speed 0 (logged, ended by "respeed"), then it runs on at its gang speed. So the allocation
+log still reconciles: the overhead is GPU time allocated that did no work. The end of the
+overhead is handled with the completions of its instant but is not an event (it asks for
+no pass). Restarts after a fault pay no overhead (the fault's cost is the work rolled back).
+
 Nothing here depends on wall-clock time or unordered containers, and the fault draws
 come from a generator seeded from the scenario seed, so the same scenario and seed give
 the same results bit for bit.
@@ -51,7 +66,7 @@ from orbitgrid.engine.state import (
     RUNNING,
     EngineState,
 )
-from orbitgrid.policies.base import ClusterView, Placement, Policy
+from orbitgrid.policies.base import ClusterView, Decision, Placement, Policy
 from orbitgrid.workload.jobs import JobTable
 from orbitgrid.world.pools import World
 
@@ -104,9 +119,15 @@ class Simulator:
         seed: int = 0,
         checkpoint_interval_s: float | None = None,
         on_fault: OnFault = "rollback",
+        restart_overhead_s: float | None = None,
     ):
         if checkpoint_interval_s is not None and not checkpoint_interval_s > 0:
             raise ValueError(f"checkpoint interval must be positive, not {checkpoint_interval_s}")
+        if restart_overhead_s is None:  # the policy carries the scenario's setting
+            restart_overhead_s = float(getattr(policy, "restart_overhead_s", 0.0) or 0.0)
+        if not (restart_overhead_s >= 0 and math.isfinite(restart_overhead_s)):
+            raise ValueError(f"restart overhead must be finite and >= 0, not {restart_overhead_s}")
+        self.restart_overhead_s = float(restart_overhead_s)
         if on_fault not in ("rollback", "kill"):
             raise ValueError(f"unknown on_fault {on_fault!r}")
         self.world = world
@@ -117,10 +138,13 @@ class Simulator:
         self.drain = drain
         self.stop_s = horizon_s + (drain_limit_s if drain_limit_s is not None else 100.0 * horizon_s) if drain else horizon_s
         self.s = EngineState(world, jobs)
+        self.s.restart_overhead_s = self.restart_overhead_s
         self.heap: list[tuple[float, int, int]] = []  # (end_s, job, epoch)
         self.ticks = TickRecord([], [], [], [], [], [])
         self.events = 0
         self._changes_at_pass = -1
+        self._wake_s = math.inf  # a pass the policy asked for, if nothing else happens first
+        self._woken = False  # this instant's pass is the one it asked for
         self.checkpoint_interval_s = checkpoint_interval_s
         self.on_fault = on_fault
         self.rng = np.random.default_rng([int(seed), FAULT_STREAM])
@@ -178,8 +202,17 @@ class Simulator:
         if math.isnan(s.first_start_s[job]):
             s.first_start_s[job] = s.now_s
         end_s = self._end_s(job)
+        event_s = end_s
+        if s.restart_due[job] and self.restart_overhead_s > 0:
+            # no work until the overhead is over: a stretch at speed 0, then the gang speed
+            event_s = s.warm_until_s[job] = s.now_s + self.restart_overhead_s
+            left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]
+            # its expected end (for reservations), as _respeed will compute it then
+            end_s = event_s + left / s.rate[job] if s.rate[job] > 0 else math.inf
+            s.speed[job] = s.rate[job] = 0.0
+        s.restart_due[job] = False
         s.rows[job] = [s.pieces.add(job, p, g, end_s) for p, g in zip(pool_list, gpu_list)]
-        heapq.heappush(self.heap, (end_s, job, int(s.epoch[job])))
+        heapq.heappush(self.heap, (event_s, job, int(s.epoch[job])))
 
     def _end_s(self, job: int) -> float:
         """When the running gang finishes at its current rate (never, at rate 0)."""
@@ -227,6 +260,7 @@ class Simulator:
             s.allocated[int(s.pieces.pool[row])] -= int(s.pieces.gpus[row])
             s.pieces.remove(row)
         s.rate[job] = 0.0
+        s.warm_until_s[job] = math.nan
 
     def _complete(self, job: int) -> None:
         self._stop(job, ENDED_COMPLETED)
@@ -234,11 +268,27 @@ class Simulator:
         self.s.end_s[job] = self.s.now_s
 
     def _preempt(self, job: int) -> None:
+        """Stop the gang; it keeps all its work (a checkpoint on suspend) and queues again."""
         s = self.s
         self._stop(job, ENDED_PREEMPTED)
         s.epoch[job] += 1
         s.preemptions[job] += 1
+        s.restart_due[job] = True
         s.enqueue(job)
+
+    def _gang_speed(self, job: int) -> float:
+        """The slowest of the gang's pools' speed x this tick's speed factor."""
+        pools = self.s.pieces.pool[self.s.rows[job]]
+        return float((self.world.speed[pools] * self.s.factor[pools]).min())
+
+    def _end_warmup(self, job: int) -> None:
+        """The restart overhead is over: the gang runs on at its speed from now."""
+        s = self.s
+        expected = float(s.pieces.end_s[s.rows[job][0]])
+        s.warm_until_s[job] = math.nan
+        self._respeed(job, self._gang_speed(job))
+        if float(s.pieces.end_s[s.rows[job][0]]) != expected:
+            s.version += 1  # (throttling changed while it warmed up)
 
     def _respeed(self, job: int, speed: float) -> None:
         """The running gang goes on at `speed` from now on the same GPUs: close its rows at
@@ -267,6 +317,14 @@ class Simulator:
         for job in np.unique(p.job[rows]).tolist():
             pools = p.pool[s.rows[job]]
             speed = float((w.speed[pools] * factor[pools]).min())
+            if not math.isnan(s.warm_until_s[job]):  # no work yet: only its expected end moves
+                rate = float(self.jobs.gpus[job]) * speed
+                left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]
+                end_s = s.warm_until_s[job] + left / rate if rate > 0 else math.inf
+                if end_s != p.end_s[s.rows[job][0]]:
+                    p.end_s[s.rows[job]] = end_s
+                    respeeded = True
+                continue
             if speed != s.speed[job]:
                 self._respeed(job, speed)
                 respeeded = True
@@ -358,17 +416,36 @@ class Simulator:
         t.running_jobs.append(len(s.rows))
 
     def _schedule(self) -> None:
+        """One scheduling pass: ask the policy (if a job waits and a GPU is free, or always
+        for a preemptive policy), then apply its preemptions and then its placements."""
         s = self.s
-        if s.n_queued and (s.capacity > s.allocated).any():
-            s.quiet = s.changes == self._changes_at_pass
-            placements = self.policy.decide(ClusterView(s))
+        woken, self._woken = self._woken, False
+        self._wake_s = math.inf
+        preemptive = bool(getattr(self.policy, "preemptive", False))
+        if s.n_queued and (preemptive or (s.capacity > s.allocated).any()):
+            # a pass the policy asked for is never quiet: time changed its priorities
+            s.quiet = s.changes == self._changes_at_pass and not woken
+            decision = self.policy.decide(ClusterView(s))
         else:
-            placements = []
+            decision = []
         # a pass that starts nothing leaves every verdict standing until something changes
         self._changes_at_pass = s.changes
         s.new_jobs = []
+        if isinstance(decision, Decision):
+            preempt, placements, wake_s = decision.preempt, decision.start, decision.wake_at_s
+        else:
+            preempt, placements, wake_s = (), decision, None
+        if len(preempt):
+            for job in preempt:
+                job = int(job)
+                if not (0 <= job < len(self.jobs)) or s.state[job] != RUNNING:
+                    raise PolicyError(f"job {job} preempted but not running")
+                self._preempt(job)
+            s.version += 1  # GPUs freed before their expected end: reservations go stale
         for placement in placements:
             self._start(placement)
+        if wake_s is not None and wake_s > s.now_s:
+            self._wake_s = float(wake_s)
 
     # --- the loop ------------------------------------------------------------------
     def run(self, progress: ProgressFn | None = None) -> SimOutput:
@@ -391,7 +468,8 @@ class Simulator:
             t_done = heap[0][0] if heap else math.inf
             t_capacity = min(next_tick_s, edges_s[next_edge] if next_edge < edges_s.size else math.inf)
             t_fault = fault_s[next_fault] if next_fault < n_faults else math.inf
-            now = min(t_arrival, t_done, t_capacity, t_fault)
+            t_wake = self._wake_s
+            now = min(t_arrival, t_done, t_capacity, t_fault, t_wake)
             if now >= self.stop_s:
                 break
             if now >= self.horizon_s and (not self.drain or (not heap and not s.n_queued)):
@@ -401,6 +479,9 @@ class Simulator:
             while heap and heap[0][0] <= now:
                 _, job, epoch = heapq.heappop(heap)
                 if epoch == s.epoch[job] and s.state[job] == RUNNING:
+                    if not math.isnan(s.warm_until_s[job]):
+                        self._end_warmup(job)  # not an event a policy needs to see
+                        continue
                     self._complete(job)
                     self.events += 1
                     changed = True
@@ -421,7 +502,10 @@ class Simulator:
                 next_job += 1
                 self.events += 1
                 changed = True
-            if changed:
+            if t_wake <= now:  # the pass the policy asked for
+                self._wake_s = math.inf
+                self._woken = True
+            if changed or self._woken:
                 self._schedule()
             if ticked:
                 self._record_queue()

@@ -108,6 +108,7 @@ class EngineState:
         self.version = 0  # capacity changes and preemptions: reservations go stale
         self.changes = 0  # any start, stop or capacity change
         self.quiet = False  # set by the engine for each pass: only arrivals since the last
+        self.restart_overhead_s = 0.0  # set by the engine: no work for this long after a preemption
         self.new_jobs: list[int] = []
         self.capacity = np.zeros(world.n_pools, dtype=np.int64)
         self.in_service = np.zeros(world.n_pools, dtype=np.int64)
@@ -132,6 +133,10 @@ class EngineState:
         self.speed = np.zeros(n, dtype=np.float64)
         self.epoch = np.zeros(n, dtype=np.int32)
         self.preemptions = np.zeros(n, dtype=np.int32)
+        # preempted since its last start: its next start pays the restart overhead
+        self.restart_due = np.zeros(n, dtype=bool)
+        # while a restarted gang does no work yet (restart overhead): when it starts to; else NaN
+        self.warm_until_s = np.full(n, np.nan)
         self.fault_interruptions = np.zeros(n, dtype=np.int32)
         self.work_lost_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds thrown away by faults
         self.fault_hits = 0  # fault hit events processed
@@ -185,6 +190,14 @@ class EngineState:
                 out.append(job)
             i += 1
         return out
+
+    def queued_jobs(self) -> np.ndarray:
+        """Every queued job, by job id (for policies that order the queue their own way)."""
+        return np.sort(np.fromiter(self._live, dtype=np.int64, count=len(self._live)))
+
+    def running_jobs(self) -> np.ndarray:
+        """Every running job, by job id."""
+        return np.sort(np.fromiter(self.rows, dtype=np.int64, count=len(self.rows)))
 
     def _key(self, job: int) -> tuple[int, float, int]:
         return (-int(self.jobs.priority[job]), float(self.jobs.arrival_s[job]), job)

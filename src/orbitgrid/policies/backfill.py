@@ -57,6 +57,7 @@ def reserve(view: ClusterView, job: int) -> Reservation:
 class EasyBackfillPolicy:
     def __init__(self, spec: PolicySpec) -> None:
         self.depth = spec.backfill_depth
+        self.restart_overhead_s = spec.restart_overhead_s  # paid after a preemption (lost capacity)
         self._reservation: Reservation | None = None
         self._blocked_head: int | None = None
 

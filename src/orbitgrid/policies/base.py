@@ -3,12 +3,18 @@
 The view hands out a scratch copy of the free GPUs; `take` reserves on it, so a policy
 can place several jobs in one pass. The engine checks every placement it is given and
 fails loudly on one that breaks a rule (wrong type, over capacity, split domains).
+
+A preemptive policy also sees the running gangs (`running_jobs`, `running_pools`,
+`attained_gpu_s`, `run_start_s`), calls `preempt` on the view to count a gang's GPUs as
+free, and returns a `Decision`: the jobs to preempt, which the engine stops first, and the
+placements, which may use the GPUs so freed. A plain list of placements still means
+"start these, preempt nothing".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol, Union
 
 import numpy as np
 
@@ -16,6 +22,8 @@ from orbitgrid.scenario import PolicySpec
 
 if TYPE_CHECKING:
     from orbitgrid.engine.state import EngineState
+
+RUNNING = 2  # orbitgrid.engine.state.RUNNING (not imported: the engine imports this module)
 
 
 @dataclass(frozen=True)
@@ -28,13 +36,33 @@ class Placement:
     speed: float  # slowest member's speed, relative to the reference GPU
 
 
+@dataclass
+class Decision:
+    """What a pass decided: running jobs to stop now (each keeps its work and queues again),
+    then placements to start, in order; and, optionally, a time at which the policy wants
+    another pass even if nothing else happens by then (a priority that changes with time)."""
+
+    start: list[Placement] = field(default_factory=list)
+    preempt: list[int] = field(default_factory=list)
+    wake_at_s: float | None = None
+
+
 class Policy(Protocol):
+    """A scheduling policy. Optional attributes the engine reads:
+
+    * `preemptive` (default False): ask the policy on every change while jobs wait, even
+      when no GPU is free (it may preempt to make room);
+    * `restart_overhead_s` (default 0): seconds of no work a gang pays when it starts again
+      after a preemption (the built-in policies take it from the scenario's policy spec).
+    """
+
     name: ClassVar[str]
 
     def __init__(self, spec: PolicySpec) -> None: ...
 
-    def decide(self, view: "ClusterView") -> list[Placement]:
-        """Placements to start now, in the order they should be applied."""
+    def decide(self, view: "ClusterView") -> Union[list[Placement], Decision]:
+        """Placements to start now, in the order they should be applied; or a Decision
+        that also preempts running jobs (applied before the placements)."""
         ...
 
 
@@ -49,6 +77,8 @@ class ClusterView:
         self.free = state.capacity - state.allocated  # scratch copy, int64 (P)
         self.free_total = int(self.free.sum())
         self._taken: list[tuple[Placement, float]] = []  # reserved in this view, with expected ends
+        self._preempted: list[int] = []  # running jobs counted as stopped in this view
+        self._preempted_set: set[int] = set()
         # True when nothing but arrivals (`new_jobs`) happened since the last pass
         self.quiet: bool = state.quiet
         self.new_jobs: list[int] = state.new_jobs
@@ -71,20 +101,44 @@ class ClusterView:
         """Reference-GPU-seconds of work the job still has to do."""
         return float(self.jobs.work_ref_gpu_s[job] - self._s.work_done_s[job])
 
-    def min_runtime_s(self, jobs: np.ndarray) -> np.ndarray:
-        """A lower bound on each job's remaining runtime: all of it on its fastest GPU type."""
+    def remaining_work_now_s(self, jobs: np.ndarray) -> np.ndarray:
+        """Reference-GPU-seconds each job still has to do as of now: for a running gang, less
+        what it has done since its current stretch began (the engine credits it later)."""
         s = self._s
-        remaining = self.jobs.work_ref_gpu_s[jobs] - s.work_done_s[jobs]
-        return remaining / (self.jobs.gpus[jobs] * s.type_set_max_speed[self.jobs.type_set[jobs]])
+        jobs = np.asarray(jobs, dtype=np.int64)
+        since = np.where(s.state[jobs] == RUNNING, (self.now_s - s.seg_start_s[jobs]) * s.rate[jobs], 0.0)
+        done = s.work_done_s[jobs] + since
+        return np.maximum(self.jobs.work_ref_gpu_s[jobs] - done, 0.0)
+
+    def restart_overhead_left_s(self, jobs: np.ndarray) -> np.ndarray:
+        """Seconds of restart overhead each job has still to pay: all of it for a queued job
+        that was preempted, the rest of it for a gang warming up, else 0."""
+        s = self._s
+        jobs = np.asarray(jobs, dtype=np.int64)
+        due = np.where(s.restart_due[jobs], s.restart_overhead_s, 0.0)
+        warming = np.nan_to_num(s.warm_until_s[jobs] - self.now_s, nan=0.0)
+        return due + np.maximum(warming, 0.0)
+
+    def min_runtime_s(self, jobs: np.ndarray) -> np.ndarray:
+        """A lower bound on each job's remaining runtime: all of it on its fastest GPU type
+        (plus any restart overhead it has still to pay)."""
+        s = self._s
+        remaining = self.remaining_work_now_s(jobs)
+        run = remaining / (self.jobs.gpus[jobs] * s.type_set_max_speed[self.jobs.type_set[jobs]])
+        return run + self.restart_overhead_left_s(jobs) if s.restart_overhead_s > 0 else run
 
     def type_set_masks(self) -> np.ndarray:
         """(T, P) bool: the pools each acceptable-type set may use."""
         return self._s.type_set_masks
 
     def runtime_s(self, placement: Placement) -> float:
-        """How long the placement would take to finish the job's remaining work."""
+        """How long the placement would take to finish the job's remaining work (and to pay
+        its restart overhead, if it was preempted)."""
         rate = float(placement.gpus.sum()) * placement.speed
-        return self.remaining_work_s(placement.job) / rate
+        run = self.remaining_work_s(placement.job) / rate
+        if self._s.restart_overhead_s > 0 and self._s.restart_due[placement.job]:
+            run += self._s.restart_overhead_s
+        return run
 
     # --- fitting and placing --------------------------------------------------------
     def fits(self, jobs: np.ndarray) -> np.ndarray:
@@ -142,11 +196,79 @@ class ClusterView:
         self._taken.append((placement, self.now_s + self.runtime_s(placement)))
         self._domain_free_max = None
 
-    # --- running work, for reservations --------------------------------------
+    # --- running work, and preempting it ----------------------------------------
+    def running_jobs(self) -> np.ndarray:
+        """Jobs running when the pass began (int64, ascending), those preempted in this view
+        included (see `preempted`); jobs taken in this view are not running yet."""
+        return self._s.running_jobs()
+
+    def running_pools(self, job: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pools, GPUs) a running gang holds."""
+        rows = self._s.rows[job]
+        return self._s.pieces.pool[rows].copy(), self._s.pieces.gpus[rows].copy()
+
+    def running_pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(job, pool, GPUs), one row per pool of each running gang (preempted in this view
+        or not), in no particular order."""
+        p = self._s.pieces
+        active = p.active[: p.size]
+        return p.job[: p.size][active], p.pool[: p.size][active], p.gpus[: p.size][active]
+
+    def attained_gpu_s(self, jobs: np.ndarray) -> np.ndarray:
+        """Attained service: GPUs x seconds each job has held GPUs so far, over all its runs,
+        up to now (restart overhead and work faults threw away included)."""
+        s = self._s
+        jobs = np.asarray(jobs, dtype=np.int64)
+        running = s.state[jobs] == RUNNING
+        current = np.where(running, self.jobs.gpus[jobs] * (self.now_s - s.seg_start_s[jobs]), 0.0)
+        return s.allocated_gpu_s[jobs] + current
+
+    def run_start_s(self, jobs: np.ndarray) -> np.ndarray:
+        """When each job's current run began (its last run, for a job not running; NaN if
+        it never started)."""
+        return self._s.run_start_s[np.asarray(jobs, dtype=np.int64)].copy()
+
+    def first_start_s(self, jobs: np.ndarray) -> np.ndarray:
+        """When each job first started (NaN if it never has)."""
+        return self._s.first_start_s[np.asarray(jobs, dtype=np.int64)].copy()
+
+    def queued_jobs(self) -> np.ndarray:
+        """Every queued job, by job id (int64): for policies that order the queue their own
+        way (`queue_head` gives queue order)."""
+        return self._s.queued_jobs()
+
+    def preempt(self, job: int) -> None:
+        """Count a running gang as stopped: its GPUs are free in this view. The policy must
+        also list the job in its Decision's `preempt` (`preempted` holds them, in order)."""
+        job = int(job)
+        if job not in self._s.rows:
+            raise ValueError(f"job {job} is not running")
+        if job in self._preempted_set:
+            raise ValueError(f"job {job} is already preempted in this pass")
+        pools, gpus = self.running_pools(job)
+        np.add.at(self.free, pools, gpus)
+        self.free_total += int(gpus.sum())
+        self._preempted.append(job)
+        self._preempted_set.add(job)
+        self._domain_free_max = None
+
+    @property
+    def preempted(self) -> list[int]:
+        """Jobs preempted in this view, in the order `preempt` was called."""
+        return list(self._preempted)
+
     def release_profile(self, pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(times, GPUs) at which running jobs will free GPUs in the masked pools, soonest
-        first, assuming they run to their expected end. Includes jobs taken in this view."""
-        end_s, gpus = self._s.release_profile(pool_mask)
+        first, assuming they run to their expected end. Includes jobs taken in this view,
+        leaves out those preempted in it."""
+        if self._preempted:
+            p = self._s.pieces
+            sel = p.active[: p.size] & pool_mask[p.pool[: p.size]]
+            sel &= ~np.isin(p.job[: p.size], np.asarray(self._preempted, dtype=np.int64))
+            order = np.argsort(p.end_s[: p.size][sel], kind="stable")
+            end_s, gpus = p.end_s[: p.size][sel][order], p.gpus[: p.size][sel][order]
+        else:
+            end_s, gpus = self._s.release_profile(pool_mask)
         if not self._taken:
             return end_s, gpus
         extra_end = [end for pl, end in self._taken for p in pl.pools if pool_mask[p]]

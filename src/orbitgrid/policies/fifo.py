@@ -15,6 +15,7 @@ from orbitgrid.scenario import PolicySpec
 class FifoPolicy:
     def __init__(self, spec: PolicySpec) -> None:
         self.spec = spec
+        self.restart_overhead_s = spec.restart_overhead_s  # paid after a preemption (lost capacity)
         self._blocked_head: int | None = None
 
     def decide(self, view: ClusterView) -> list[Placement]:

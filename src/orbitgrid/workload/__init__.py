@@ -1,4 +1,4 @@
-"""The work a fleet is given: training jobs from a generator or a job file."""
+"""The work a fleet is given: training jobs from a generator, a job file or a public trace."""
 
 from __future__ import annotations
 
@@ -19,4 +19,12 @@ def build_jobs(loaded: LoadedScenario, seed: int) -> JobTable:
     if sc.workload.csv is not None:
         path = loaded.resolve(sc.workload.csv)
         parts.append(read_jobs_csv(path, set(sc.accelerator_table())))
+    if sc.workload.trace is not None:
+        from orbitgrid.workload.trace_jobs import jobs_from_trace
+
+        table = sc.accelerator_table()
+        speeds = {name: acc.bf16_tflops.value for name, acc in table.items() if acc.bf16_tflops.value}
+        jobs, _ = jobs_from_trace(sc.workload.trace, loaded.resolve(sc.workload.trace.file), speeds,
+                                  sc.workload.reference_gpu)
+        parts.append(jobs)
     return concat_jobs(parts)
