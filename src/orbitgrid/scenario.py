@@ -165,6 +165,9 @@ class WorkloadSpec(_Model):
     on_fault: Literal["rollback", "kill"] = Field(
         default="rollback", description="a gang hit by a fault goes back to its last checkpoint and queues again, or fails"
     )
+    on_preemption: Literal["keep", "rollback"] = Field(
+        default="keep", description="a preempted gang keeps its work (checkpoint on suspend) or goes back to its last checkpoint"
+    )
 
     @model_validator(mode="after")
     def _some_work(self) -> "WorkloadSpec":

@@ -110,3 +110,25 @@ def test_outage_between_ticks_is_not_missed(write_scenario):
     ts = r.tables["timeseries"].to_pydict()
     assert min(ts["capacity_gpus"]) == 4
     assert sum(ts["step_h"]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("on_preemption,overhead_s,end_h,lost_gpu_h", [
+    # keep: the work done before 2 h stays; ends at 11 h as above, nothing lost
+    ("keep", 0, 11.0, 0.0),
+    # rollback with checkpoints every 0.75 h: the last one before 2 h is at 1.5 h, so 0.5 h x 8
+    # GPUs = 4 GPU-h are thrown away; 68 GPU-h are left at 3 h: 8.5 h more, ending at 11.5 h
+    ("rollback", 0, 11.5, 4.0),
+    # and a 900 s restart overhead: 8 GPUs held idle for 0.25 h (2 GPU-h), ending at 11.75 h
+    ("rollback", 900, 11.75, 6.0),
+])
+def test_preemption_keeps_or_rolls_back_work(write_scenario, on_preemption, overhead_s, end_h, lost_gpu_h):
+    text = BASE.format(horizon=13, drain="false", cap=100, outages="[{start_h: 2, duration_h: 1, gpus: 4}]")
+    text = (text.replace("csv: jobs.csv}", f"csv: jobs.csv, checkpoint_interval_h: 0.75, on_preemption: {on_preemption}}}")
+            .replace("policy: {name: fifo}", f"policy: {{name: fifo, restart_overhead_s: {overhead_s}}}"))
+    r = simulate(write_scenario(text, "arrival_h,gpus,work_gpu_h\n0,8,80\n"))
+    job = r.tables["jobs"].to_pylist()[0]
+    assert job["state"] == "completed" and job["preemptions"] == 1
+    assert job["end_h"] == pytest.approx(end_h)
+    assert r.summary["gpu_hours_lost_preemption"] == pytest.approx(lost_gpu_h)
+    assert r.summary["work_lost_to_faults_gpu_h"] == 0.0
+    assert r.summary["useful_work_ref_gpu_h"] == pytest.approx(80.0)

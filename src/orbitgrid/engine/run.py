@@ -62,7 +62,7 @@ def simulate(
     sim = Simulator(
         world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit,
         seed=int(seed), checkpoint_interval_s=checkpoint_s, on_fault=wl.on_fault,
-        restart_overhead_s=sc.policy.restart_overhead_s,
+        restart_overhead_s=sc.policy.restart_overhead_s, on_preemption=wl.on_preemption,
     )  # fmt: skip
     out = sim.run(progress)
     s = out.state
@@ -101,6 +101,8 @@ def simulate(
     jct_h = (s.end_s[done] - jobs.arrival_s[done]) / SECONDS_PER_HOUR
     makespan_h = (s.end_s[done].max() - jobs.arrival_s.min()) / SECONDS_PER_HOUR if done.any() else math.nan
     ftf = _finish_time_fairness(world, jobs, s, out.ticks)  # NaN for jobs not completed
+    warm = log["speed"] == 0.0  # restart overhead: GPUs held, no work (a speed factor is never 0)
+    restart_gpu_s = float(np.sum(log["gpus"][warm] * (log["end_s"][warm] - log["start_s"][warm])))
 
     summary: dict[str, object] = {
         "scenario": sc.name,
@@ -132,9 +134,11 @@ def simulate(
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),
         "jobs_preempted": int((s.preemptions > 0).sum()),
+        # GPU-hours that preemptions cost: restarting (held at speed 0) plus work rolled back
+        "gpu_hours_lost_preemption": (restart_gpu_s + float(s.work_lost_preemption_s.sum())) / SECONDS_PER_HOUR,
         "fault_hits": int(s.fault_hits),
         "fault_interruptions": int(s.fault_interruptions.sum()),
-        "work_lost_to_faults_gpu_h": lost_ref_gpu_s / SECONDS_PER_HOUR,
+        "work_lost_to_faults_gpu_h": (lost_ref_gpu_s - float(s.work_lost_preemption_s.sum())) / SECONDS_PER_HOUR,
         "jobs_killed_by_faults": int(s.fault_kills),
         "events": int(out.events),
     }

@@ -120,6 +120,7 @@ class Simulator:
         checkpoint_interval_s: float | None = None,
         on_fault: OnFault = "rollback",
         restart_overhead_s: float | None = None,
+        on_preemption: str = "keep",
     ):
         if checkpoint_interval_s is not None and not checkpoint_interval_s > 0:
             raise ValueError(f"checkpoint interval must be positive, not {checkpoint_interval_s}")
@@ -130,6 +131,9 @@ class Simulator:
         self.restart_overhead_s = float(restart_overhead_s)
         if on_fault not in ("rollback", "kill"):
             raise ValueError(f"unknown on_fault {on_fault!r}")
+        if on_preemption not in ("keep", "rollback"):
+            raise ValueError(f"unknown on_preemption {on_preemption!r}")
+        self.on_preemption = on_preemption
         self.world = world
         self.jobs = jobs
         self.policy = policy
@@ -268,9 +272,17 @@ class Simulator:
         self.s.end_s[job] = self.s.now_s
 
     def _preempt(self, job: int) -> None:
-        """Stop the gang; it keeps all its work (a checkpoint on suspend) and queues again."""
+        """Stop the gang and queue it again. It keeps all its work (a checkpoint on suspend,
+        `on_preemption: keep`) or goes back to its last periodic checkpoint (`rollback`)."""
         s = self.s
+        kept = self._work_at_checkpoint(job) if self.on_preemption == "rollback" else None
         self._stop(job, ENDED_PREEMPTED)
+        if kept is not None:
+            kept = min(kept, float(s.work_done_s[job]))
+            lost = float(s.work_done_s[job]) - kept
+            s.work_lost_s[job] += lost
+            s.work_lost_preemption_s[job] += lost
+            s.work_done_s[job] = kept
         s.epoch[job] += 1
         s.preemptions[job] += 1
         s.restart_due[job] = True

@@ -138,7 +138,8 @@ class EngineState:
         # while a restarted gang does no work yet (restart overhead): when it starts to; else NaN
         self.warm_until_s = np.full(n, np.nan)
         self.fault_interruptions = np.zeros(n, dtype=np.int32)
-        self.work_lost_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds thrown away by faults
+        self.work_lost_s = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds thrown away (faults, preemptions)
+        self.work_lost_preemption_s = np.zeros(n, dtype=np.float64)  # of work_lost_s: thrown away by preemptions
         self.fault_hits = 0  # fault hit events processed
         self.fault_kills = 0  # jobs failed by a fault (on_fault: kill)
         self.allocated_gpu_s = np.zeros(n, dtype=np.float64)  # second ledger, checked against the log
