@@ -24,6 +24,7 @@ from orbitgrid.policies import registry
 from orbitgrid.scenario import (
     ConstellationSpec,
     DurationDistribution,
+    EmpiricalJobs,
     FaultSpec,
     FormationInput,
     GeneratorSpec,
@@ -81,6 +82,7 @@ MODELS: list[type[BaseModel]] = [
     FaultSpec,
     ReplacementSpec,
     TraceSpec,
+    EmpiricalJobs,
     Accelerator,
     SourcedValue,
     SourcedRange,

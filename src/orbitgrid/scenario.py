@@ -125,6 +125,17 @@ class PriorityChoice(_Model):
 class TenantChoice(_Model):
     name: str = Field(min_length=1)
     weight: PositiveFloat = 1.0
+    priority: Int | None = Field(default=None, ge=-(10**9), le=10**9,
+                                 description="every job of this tenant gets this priority (else drawn from priorities)")
+
+
+class EmpiricalJobs(_Model):
+    """Gang sizes and durations drawn jointly from a packaged public trace's distribution."""
+
+    name: Literal["philly"] = Field(description="philly: Microsoft's Philly cluster (Jeon et al., ATC 2019)")
+    gpus_scale: Int = Field(default=1, gt=0, le=MAX_GPUS, description="multiply every gang size by this")
+    max_gpus: Int | None = Field(default=None, gt=0, le=MAX_GPUS, description="cap gang sizes (after scaling)")
+    duration_scale: PositiveFloat = Field(default=1.0, description="multiply every duration by this")
 
 
 class GeneratorSpec(_Model):
@@ -139,6 +150,15 @@ class GeneratorSpec(_Model):
     gpu_types: list[GpuTypeChoice] = Field(default_factory=lambda: [GpuTypeChoice()], min_length=1)
     priorities: list[PriorityChoice] = Field(default_factory=lambda: [PriorityChoice()], min_length=1)
     tenants: list[TenantChoice] = Field(default_factory=lambda: [TenantChoice(name="default")], min_length=1)
+    empirical: EmpiricalJobs | None = Field(
+        default=None, description="sizes and durations from a trace's distribution, instead of gpus_per_job and duration_h"
+    )
+
+    @model_validator(mode="after")
+    def _one_size_model(self) -> "GeneratorSpec":
+        if self.empirical is not None and {"gpus_per_job", "duration_h"} & self.model_fields_set:
+            raise ValueError("give `empirical` or `gpus_per_job`/`duration_h`, not both")
+        return self
 
 
 class TraceSpec(_Model):

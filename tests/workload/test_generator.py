@@ -63,3 +63,58 @@ def test_jobs_cap_and_seed_determinism():
     b = generate_jobs(spec, duration_h=100, seed=3)
     assert len(a) == 25
     assert np.array_equal(a.arrival_s, b.arrival_s) and np.array_equal(a.work_ref_gpu_s, b.work_ref_gpu_s)
+
+
+def test_empirical_philly_keeps_the_trace_shares_and_quantiles():
+    # catalog/philly_jobs.csv: 76,627 of 82,247 Philly jobs use 1 GPU (0.9317), their median
+    # duration is 1,117 s; 8-GPU jobs (1,643) have a median of 23,683 s (scripts/build_philly_distribution.py)
+    from orbitgrid.scenario import EmpiricalJobs
+    from orbitgrid.workload.generator import empirical_jobs, empirical_table
+
+    sizes, counts, levels, quantiles = empirical_table("philly")
+    assert int(counts.sum()) == 82_247 and dict(zip(sizes.tolist(), counts.tolist()))[1] == 76_627
+    n = 200_000
+    gpus, hours = empirical_jobs(np.random.default_rng(1), np.random.default_rng(2), n, EmpiricalJobs(name="philly"))
+    share = (gpus == 1).mean()
+    assert share == pytest.approx(76_627 / 82_247, abs=4 * np.sqrt(0.93 * 0.07 / n))
+    assert np.median(hours[gpus == 1]) * 3600 == pytest.approx(1117, rel=0.03)
+    assert np.median(hours[gpus == 8]) * 3600 == pytest.approx(23_683, rel=0.15)
+    scaled, _ = empirical_jobs(np.random.default_rng(1), np.random.default_rng(2), 1000,
+                               EmpiricalJobs(name="philly", gpus_scale=64, max_gpus=4096))
+    assert set(np.unique(scaled)) <= {64 * s for s in sizes.tolist()} | {4096} and scaled.max() <= 4096
+
+
+def test_empirical_excludes_the_parametric_sizes():
+    from orbitgrid.scenario import GeneratorSpec
+
+    with pytest.raises(ValueError, match="not both"):
+        GeneratorSpec.model_validate({"arrival_rate_per_h": 1, "empirical": {"name": "philly"},
+                                      "gpus_per_job": {"max": 8}})
+    assert GeneratorSpec.model_validate({"arrival_rate_per_h": 1, "empirical": {"name": "philly"}}).empirical
+
+
+def test_a_tenant_priority_overrides_the_drawn_one():
+    from orbitgrid.scenario import GeneratorSpec
+
+    spec = GeneratorSpec.model_validate({
+        "arrival_rate_per_h": 50, "priorities": [{"value": 3}],
+        "tenants": [{"name": "reserved", "weight": 1, "priority": 10}, {"name": "spot", "weight": 1}]})
+    jobs = generate_jobs(spec, 48.0, seed=2)
+    reserved = jobs.tenant == jobs.tenants.index("reserved")
+    assert reserved.any() and (~reserved).any()
+    assert np.all(jobs.priority[reserved] == 10) and np.all(jobs.priority[~reserved] == 3)
+
+
+def test_packaged_colossus_example_validates_and_runs_briefly():
+    from importlib import resources
+
+    from orbitgrid.engine import simulate
+    from orbitgrid.scenario import LoadedScenario, load_scenario
+
+    loaded = load_scenario(str(resources.files("orbitgrid").joinpath("examples/colossus.yaml")))
+    sc = loaded.scenario
+    assert sum(p.count for p in sc.sites[0].pools) == 220_000
+    short = sc.model_copy(update={"simulation": sc.simulation.model_copy(update={"duration_h": 6.0})})
+    s = simulate(LoadedScenario(scenario=short, file=loaded.file, text=loaded.text)).summary
+    # 200 jobs an hour for 6 hours, about 1,200; anchor-lab jobs at priority 10 go first
+    assert 1000 < s["jobs_submitted"] < 1400 and s["allocation_utilization"] > 0

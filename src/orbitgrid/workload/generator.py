@@ -7,9 +7,12 @@ for DNN Training Workloads", USENIX ATC 2019, on Microsoft's Philly cluster).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
+
 import numpy as np
 
-from orbitgrid.scenario import GeneratorSpec, GpuCountDistribution
+from orbitgrid.scenario import EmpiricalJobs, GeneratorSpec, GpuCountDistribution
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 SECONDS_PER_HOUR = 3600.0
@@ -38,6 +41,34 @@ def gang_sizes(rng: np.random.Generator, n: int, dist: GpuCountDistribution) -> 
     return np.clip(np.floor(x), dist.min, dist.max).astype(np.int32)
 
 
+@lru_cache(maxsize=4)
+def empirical_table(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(gang sizes, job counts, quantile levels, duration quantiles s (sizes x levels)) of a
+    packaged trace distribution (`catalog/<name>_jobs.csv`, built by scripts/)."""
+    text = resources.files("orbitgrid.catalog").joinpath(f"{name}_jobs.csv").read_text("utf-8")
+    header, *rows = text.strip().splitlines()
+    levels = np.array([int(c[1:]) / 100.0 for c in header.split(",")[2:]])
+    data = np.array([[float(x) for x in row.split(",")] for row in rows])
+    return data[:, 0].astype(np.int64), data[:, 1], levels, data[:, 2:]
+
+
+def empirical_jobs(size_rng: np.random.Generator, duration_rng: np.random.Generator, n: int,
+                   spec: EmpiricalJobs) -> tuple[np.ndarray, np.ndarray]:
+    """(gang sizes, runtimes in hours): a size by its share of the trace's jobs, then a
+    duration from that size's quantile function (linear between the tabulated quantiles)."""
+    sizes, counts, levels, quantiles = empirical_table(spec.name)
+    k = size_rng.choice(sizes.size, size=n, p=counts / counts.sum())
+    u = duration_rng.random(n)
+    j = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, levels.size - 2)
+    w = (u - levels[j]) / (levels[j + 1] - levels[j])
+    seconds = quantiles[k, j] * (1.0 - w) + quantiles[k, j + 1] * w
+    gpus = sizes[k] * spec.gpus_scale
+    if spec.max_gpus is not None:
+        gpus = np.minimum(gpus, spec.max_gpus)
+    runtime_h = np.maximum(seconds, 1.0) * spec.duration_scale / SECONDS_PER_HOUR
+    return gpus.astype(np.int32), runtime_h
+
+
 def _choose(rng: np.random.Generator, n: int, weights: list[float]) -> np.ndarray:
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum()).astype(np.int32)
@@ -57,22 +88,30 @@ def generate_jobs(spec: GeneratorSpec, duration_h: float, seed: int) -> JobTable
     arrival = start_s + np.cumsum(streams[0].exponential(1.0 / rate_per_s, size=n_draw))
     arrival = arrival[arrival < end_s]
     n = arrival.shape[0]
-    gpus = gang_sizes(streams[1], n, spec.gpus_per_job)
-    d = spec.duration_h
-    runtime_h = np.exp(np.log(d.median_h) + d.sigma * streams[2].standard_normal(n))
-    runtime_h = np.clip(runtime_h, d.min_h, d.max_h)
+    if spec.empirical is not None:
+        gpus, runtime_h = empirical_jobs(streams[1], streams[2], n, spec.empirical)
+    else:
+        gpus = gang_sizes(streams[1], n, spec.gpus_per_job)
+        d = spec.duration_h
+        runtime_h = np.exp(np.log(d.median_h) + d.sigma * streams[2].standard_normal(n))
+        runtime_h = np.clip(runtime_h, d.min_h, d.max_h)
     type_sets = tuple(
         (ANY_GPU,) if choice.types == "any" else tuple(sorted(set(choice.types))) for choice in spec.gpu_types
     )
+    priority = np.asarray([c.value for c in spec.priorities], dtype=np.int32)[
+        _choose(streams[4], n, [c.weight for c in spec.priorities])
+    ]
+    tenant = _choose(streams[5], n, [c.weight for c in spec.tenants])
+    fixed = np.array([c.priority if c.priority is not None else 0 for c in spec.tenants], dtype=np.int32)
+    has_fixed = np.array([c.priority is not None for c in spec.tenants])
+    priority = np.where(has_fixed[tenant], fixed[tenant], priority)  # a tenant's own priority wins
     return JobTable(
         arrival_s=arrival,
         gpus=gpus,
         work_ref_gpu_s=gpus * runtime_h * SECONDS_PER_HOUR,
         type_set=_choose(streams[3], n, [c.weight for c in spec.gpu_types]),
-        priority=np.asarray([c.value for c in spec.priorities], dtype=np.int32)[
-            _choose(streams[4], n, [c.weight for c in spec.priorities])
-        ],
-        tenant=_choose(streams[5], n, [c.weight for c in spec.tenants]),
+        priority=priority.astype(np.int32),
+        tenant=tenant,
         type_sets=type_sets,
         tenants=tuple(c.name for c in spec.tenants),
     )
