@@ -202,6 +202,10 @@ class PolicySpec(_Model):
         default=True, description="a gang may span GPU types within a site, running at its slowest member's speed"
     )
     backfill_depth: Int = Field(default=100, gt=0, le=10**6, description="queued jobs examined per backfill pass")
+    mixed_gang_penalty: float = Field(
+        default=0.0, ge=0, lt=1, allow_inf_nan=False,
+        description="a gang spanning GPU types runs at its slowest member's speed times (1 - this)",
+    )
     preemptive: bool = Field(
         default=False, description="sjf: preempt running jobs with more time left (shortest remaining time first)"
     )

@@ -195,7 +195,7 @@ class Simulator:
             raise PolicyError(f"job {job} split across training domains")
         if (s.allocated[pools] + gpus > s.capacity[pools]).any():
             raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
-        speed = float((w.speed[pools] * s.factor[pools]).min())
+        speed = w.gang_speed(pools, s.factor)
         s.dequeue(job, RUNNING)
         s.changes += 1
         s.allocated[pools] += gpus
@@ -291,7 +291,7 @@ class Simulator:
     def _gang_speed(self, job: int) -> float:
         """The slowest of the gang's pools' speed x this tick's speed factor."""
         pools = self.s.pieces.pool[self.s.rows[job]]
-        return float((self.world.speed[pools] * self.s.factor[pools]).min())
+        return self.world.gang_speed(pools, self.s.factor)
 
     def _end_warmup(self, job: int) -> None:
         """The restart overhead is over: the gang runs on at its speed from now."""
@@ -328,7 +328,7 @@ class Simulator:
         respeeded = False
         for job in np.unique(p.job[rows]).tolist():
             pools = p.pool[s.rows[job]]
-            speed = float((w.speed[pools] * factor[pools]).min())
+            speed = w.gang_speed(pools, factor)
             if not math.isnan(s.warm_until_s[job]):  # no work yet: only its expected end moves
                 rate = float(self.jobs.gpus[job]) * speed
                 left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]

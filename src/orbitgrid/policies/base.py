@@ -184,7 +184,7 @@ class ClusterView:
             used = int(np.searchsorted(cum, n)) + 1
             gpus = cand_free[:used].copy()
             gpus[-1] -= int(cum[used - 1]) - n
-            speed = float(world.speed[cand[:used]].min())
+            speed = world.gang_speed(cand[:used])
             if best is None or speed > best.speed or (speed == best.speed and used < best.pools.size):
                 best = Placement(job, cand[:used], gpus, speed)
         return best

@@ -61,6 +61,8 @@ class World:
     fault_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     fault_pool: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fault_gpus: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # a gang spanning GPU types runs at its slowest member's speed times (1 - this)
+    mixed_gang_penalty: float = 0.0
 
     @property
     def n_pools(self) -> int:
@@ -72,6 +74,18 @@ class World:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_n_domains", int(self.domain.max()) + 1 if self.domain.size else 0)
+        names = sorted(set(self.pool_gpu))
+        object.__setattr__(self, "pool_type", np.array([names.index(g) for g in self.pool_gpu], dtype=np.int64))
+
+    def gang_speed(self, pools: np.ndarray, factor: np.ndarray | None = None) -> float:
+        """Speed of a gang on `pools`: its slowest member's (times each pool's speed factor),
+        less the communication penalty when it spans GPU types."""
+        pools = np.asarray(pools, dtype=np.int64)
+        speed = self.speed[pools] if factor is None else self.speed[pools] * factor[pools]
+        slowest = float(speed.min())
+        if self.mixed_gang_penalty and pools.size > 1 and np.unique(self.pool_type[pools]).size > 1:
+            return slowest * (1.0 - self.mixed_gang_penalty)
+        return slowest
 
     @property
     def pool_pue(self) -> np.ndarray:
@@ -201,6 +215,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         fault_pool=orbital["fault_pool"],
         fault_gpus=orbital["fault_gpus"],
         battery_min_soc=orbital["battery_min_soc"],
+        mixed_gang_penalty=scenario.policy.mixed_gang_penalty,
     )
 
 
