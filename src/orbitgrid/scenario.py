@@ -221,6 +221,18 @@ class PolicySpec(_Model):
     las_promote_knob: PositiveFloat | None = Field(
         default=None, description="las: back to the top queue after waiting knob x its run time; none: never"
     )
+    # Gavel (Narayanan et al., OSDI 2020; github.com/stanford-futuredata/gavel)
+    gavel_objective: Literal["max_min_fairness", "min_makespan", "finish_time_fairness"] = Field(
+        default="max_min_fairness", description="gavel: what the allocation LP optimises"
+    )
+    # the --interval default of Gavel's simulation sweeps (scripts/sweeps/run_sweep_continuous.py)
+    gavel_round_s: PositiveFloat = Field(
+        default=360.0, description="gavel: round length; gangs start and stop only at round boundaries"
+    )
+    gavel_priority_weights: dict[int, PositiveFloat] = Field(
+        default_factory=dict, max_length=1000,
+        description="gavel (max_min_fairness): weight of the jobs of each priority; unlisted: 1",
+    )
 
     @field_validator("las_thresholds_gpu_h")
     @classmethod
