@@ -1,4 +1,4 @@
-"""What the benchmarks share: the CPU's name and a process's peak memory."""
+"""What the benchmarks share: the CPU's name, a process's peak memory, a fresh process per case."""
 
 from __future__ import annotations
 
@@ -24,3 +24,17 @@ def peak_rss_bytes() -> int:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
+
+
+def run_in_fresh_process(target, *args):
+    """Call `target(*args, conn)` in a spawned process and return what it sends on `conn`:
+    each case gets its own interpreter, so its peak memory is its own."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    p = ctx.Process(target=target, args=(*args, child))
+    p.start()
+    out = parent.recv()
+    p.join()
+    return out

@@ -21,7 +21,7 @@ import platform
 import sys
 import time
 
-from _machine import cpu_model, peak_rss_bytes  # benchmarks/_machine.py (run as a script)
+from _machine import cpu_model, peak_rss_bytes, run_in_fresh_process  # benchmarks/_machine.py (run as a script)
 
 SATELLITE = {
     "gpu": "H100", "gpus": 16, "bus_power_w": 2000, "array_area_m2": 116, "cell_efficiency": 0.3,
@@ -60,16 +60,6 @@ def _child(args: tuple, conn) -> None:
                "peak_mb": peak_rss_bytes() / 2**20, "hits": int(world.fault_time_s.size)})
 
 
-def run(args: tuple) -> dict:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    p = ctx.Process(target=_child, args=(args, child))
-    p.start()
-    out = parent.recv()
-    p.join()
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="10^2 and 10^3 satellites over 7 days")
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'satellites':>10} {'faults':>6} {'ticks':>6} {'wall s':>8} {'sat-ticks/s':>12} {'peak MB':>8} {'fault hits':>10}")
     for n in sizes:
         for faults in (False, True):
-            r = run((n, days, a.tick_s, faults, a.preset, a.policy))
+            r = run_in_fresh_process(_child, (n, days, a.tick_s, faults, a.preset, a.policy))
             rate = r["n_sat"] * r["ticks"] / r["wall_s"]
             print(f"{r['n_sat']:>10,} {('yes' if faults else 'no'):>6} {r['ticks']:>6,} {r['wall_s']:>8.2f} "
                   f"{rate:>12,.0f} {r['peak_mb']:>8.0f} {r['hits']:>10,}")

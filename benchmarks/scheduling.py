@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _machine import cpu_model, peak_rss_bytes  # benchmarks/_machine.py (run as a script)
+from _machine import cpu_model, peak_rss_bytes, run_in_fresh_process  # benchmarks/_machine.py (run as a script)
 
 SCENARIO = """
 name: philly-on-colossus
@@ -58,16 +58,6 @@ def _child(trace: str, policy: str, limit: int | None, conn) -> None:
                "mean_wait_h": s["mean_wait_h"], "preemptions": s["preemptions"]})
 
 
-def run(trace: str, policy: str, limit: int | None) -> dict:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    p = ctx.Process(target=_child, args=(trace, policy, limit, child))
-    p.start()
-    out = parent.recv()
-    p.join()
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("trace", help="philly.csv (Sia's philly_derived copy, or Pollux's traces/philly.csv)")
@@ -84,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'policy':>10} {'jobs':>8} {'completed':>9} {'events':>9} {'wall s':>8} {'peak MB':>8} "
           f"{'mean JCT h':>10} {'mean wait h':>11} {'preempt':>8}")
     for policy in [p.strip() for p in a.policies.split(",") if p.strip()]:
-        r = run(str(Path(a.trace).resolve()), policy, a.limit)
+        r = run_in_fresh_process(_child, str(Path(a.trace).resolve()), policy, a.limit)
         print(f"{policy:>10} {r['jobs']:>8,} {r['completed']:>9,} {r['events']:>9,} {r['wall_s']:>8.2f} "
               f"{r['peak_mb']:>8.0f} {r['mean_jct_h']:>10.3f} {r['mean_wait_h']:>11.4f} {r['preemptions']:>8,}",
               flush=True)
