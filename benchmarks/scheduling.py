@@ -6,7 +6,7 @@ days), read with `workload.trace` (durations taken as measured on the reference 
 The run lasts until every job has ended (drain). Each policy runs in a fresh process;
 only `simulate` is timed (no run folder is written). Prints a table.
 
-    .venv/bin/python benchmarks/scheduling.py PHILLY_CSV                     # fifo, backfill, sjf, las
+    .venv/bin/python benchmarks/scheduling.py PHILLY_CSV                     # fifo, backfill, sjf, las, gavel
     .venv/bin/python benchmarks/scheduling.py PHILLY_CSV --policies fifo,backfill --limit 20000
 """
 
@@ -61,7 +61,7 @@ def _child(trace: str, policy: str, limit: int | None, conn) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("trace", help="philly.csv (Sia's philly_derived copy, or Pollux's traces/philly.csv)")
-    ap.add_argument("--policies", default="fifo,backfill,sjf,las", help="comma-separated (default %(default)s)")
+    ap.add_argument("--policies", default="fifo,backfill,sjf,las,gavel", help="comma-separated (default %(default)s)")
     ap.add_argument("--limit", type=int, help="only the first N jobs")
     a = ap.parse_args(argv)
     import numpy
