@@ -227,6 +227,12 @@ class Checks:
             return None
         return pc.utf8_trim_whitespace(self.cells.columns[name])
 
+    def required_text(self, name: str) -> pa.Array:
+        """The column's trimmed text, flagging empty cells as missing values."""
+        values = self.text(name)
+        self.flag(pc.equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False), name, lambda i: "missing value")
+        return values
+
     def number(self, name: str, *, integer: bool = False, required: bool = True) -> np.ndarray:
         """float64 values of a numeric column (NaN where missing or bad); bad cells are flagged.
 
@@ -268,3 +274,11 @@ class Checks:
 def empty_to_null(arr: pa.Array) -> pa.Array:
     """Empty strings become nulls."""
     return pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, pa.string()), arr)
+
+
+def open_csv(raw: bytes, file: str, required: Sequence[str], optional: Sequence[str] = ()) -> tuple[Cells, Checks]:
+    """A comma-separated trace with a header: its cells and an empty set of checks."""
+    raw, text = decode(raw, file)
+    header = split_header(text, file, ",", required, optional)
+    cells = read_delimited(file, raw, text, header, tuple(required) + tuple(optional))
+    return cells, Checks(cells, file)

@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbitgrid.workload.traces._tabular import Checks, decode, empty_to_null, read_delimited, split_header
+from orbitgrid.workload.traces._tabular import Checks, empty_to_null, open_csv
 from orbitgrid.workload.traces.schema import JOB_SCHEMA, build_table
 
 FORMAT = "alibaba"
@@ -54,13 +54,9 @@ FILTERED_REASON = "CPU-only pods, num_gpu 0"
 
 
 def parse(raw: bytes, file: str):
-    raw, text = decode(raw, file)
-    header = split_header(text, file, ",", REQUIRED, OPTIONAL)
-    cells = read_delimited(file, raw, text, header, REQUIRED + OPTIONAL)
-    ck = Checks(cells, file)
+    cells, ck = open_csv(raw, file, REQUIRED, OPTIONAL)
 
-    name = ck.text("name")
-    ck.flag(pc.equal(pc.utf8_length(name), 0).to_numpy(zero_copy_only=False), "name", lambda i: "missing value")
+    name = ck.required_text("name")
     num_gpu = ck.number("num_gpu", integer=True)
     ck.at_least(num_gpu, "num_gpu", 0.0, strict=False)
     milli = ck.number("gpu_milli", integer=True)

@@ -63,8 +63,7 @@ def parse(raw: bytes, file: str):
     cells = read_delimited(file, raw, text, names, WANTED, delimiter="\t", has_header=False, quoting=False)
     ck = Checks(cells, file)
 
-    job_type = ck.text("job_type")
-    ck.flag(pc.equal(pc.utf8_length(job_type), 0).to_numpy(zero_copy_only=False), "job_type", lambda i: "missing value")
+    job_type = ck.required_text("job_type")
     ndd = ck.number("needs_data_dir", integer=True)
     ck.flag(np.isfinite(ndd) & (ndd != 0) & (ndd != 1), "needs_data_dir",
             lambda i: f"must be 0 or 1, got {cells.raw('needs_data_dir', i).strip()}")

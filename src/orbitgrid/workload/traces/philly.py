@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbitgrid.workload.traces._tabular import Checks, decode, empty_to_null, read_delimited, split_header
+from orbitgrid.workload.traces._tabular import empty_to_null, open_csv
 from orbitgrid.workload.traces.schema import JOB_SCHEMA, build_table
 
 FORMAT = "philly"
@@ -41,10 +41,7 @@ HARDWARE_NOTE = "Philly's own GPUs (12 GB and 24 GB cards, model not named in th
 
 def parse(raw: bytes, file: str):
     """(cells, checks, build) for the importer driver: build(good_mask) -> (table, metadata)."""
-    raw, text = decode(raw, file)
-    header = split_header(text, file, ",", REQUIRED, OPTIONAL)
-    cells = read_delimited(file, raw, text, header, REQUIRED + OPTIONAL)
-    ck = Checks(cells, file)
+    cells, ck = open_csv(raw, file, REQUIRED, OPTIONAL)
 
     ts_text = ck.text("timestamp")
     ts = pc.strptime(ts_text, format=TIME_FORMAT, unit="s", error_is_null=True)

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbitgrid.workload.traces._tabular import Checks, decode, read_delimited, split_header
+from orbitgrid.workload.traces._tabular import open_csv
 from orbitgrid.workload.traces.schema import JOB_SCHEMA, build_table
 
 FORMAT = "pollux"
@@ -36,13 +36,9 @@ APPLICATIONS = ("bert", "cifar10", "deepspeech2", "imagenet", "ncf", "yolov3")
 
 
 def parse(raw: bytes, file: str):
-    raw, text = decode(raw, file)
-    header = split_header(text, file, ",", REQUIRED, ())
-    cells = read_delimited(file, raw, text, header, REQUIRED)
-    ck = Checks(cells, file)
+    cells, ck = open_csv(raw, file, REQUIRED)
 
-    name = ck.text("name")
-    ck.flag(pc.equal(pc.utf8_length(name), 0).to_numpy(zero_copy_only=False), "name", lambda i: "missing value")
+    name = ck.required_text("name")
     time = ck.number("time")
     ck.at_least(time, "time", 0.0, strict=False, what=" s")
     app = ck.text("application")

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from orbitgrid.workload.traces._tabular import Checks, decode, empty_to_null, read_delimited, split_header
+from orbitgrid.workload.traces._tabular import empty_to_null, open_csv
 from orbitgrid.workload.traces.schema import JOB_SCHEMA, build_table
 
 FORMAT = "tiresias"
@@ -36,13 +35,9 @@ OPTIONAL = ("iterations", "model_name", "interval")
 
 
 def parse(raw: bytes, file: str):
-    raw, text = decode(raw, file)
-    header = split_header(text, file, ",", REQUIRED, OPTIONAL)
-    cells = read_delimited(file, raw, text, header, REQUIRED + OPTIONAL)
-    ck = Checks(cells, file)
+    cells, ck = open_csv(raw, file, REQUIRED, OPTIONAL)
 
-    job_id = ck.text("job_id")
-    ck.flag(pc.equal(pc.utf8_length(job_id), 0).to_numpy(zero_copy_only=False), "job_id", lambda i: "missing value")
+    job_id = ck.required_text("job_id")
     gpus = ck.number("num_gpu", integer=True)
     ck.at_least(gpus, "num_gpu", 0.0, strict=True)
     submit = ck.number("submit_time")
