@@ -84,9 +84,15 @@ def saa_time_fraction(sats: SatelliteSet, jd0: float) -> float:
     t = np.arange(0.0, SAA_SAMPLE_DAYS * 86400.0, SAA_SAMPLE_STEP_S)
     jd = jd0 + t / 86400.0
     r, ok = sats.positions(jd0, t, idx)
-    lat, lon, _ = orbits.ecef_to_geodetic_deg(orbits.eci_to_ecef(np.where(ok[..., None], r, 0.0), jd[None, :]))
-    inside = faults.in_saa(lat, lon) & ok
-    return float(inside.sum() / max(int(ok.sum()), 1))
+    return float(in_saa_eci(r, jd).sum() / max(int(ok.sum()), 1))
+
+
+def in_saa_eci(r_eci_km: np.ndarray, jd: np.ndarray) -> np.ndarray:
+    """(S, T) whether satellites at ECI positions (S, T, 3) at Julian dates (T,) are over
+    the South Atlantic Anomaly; False where a position is missing (NaN)."""
+    valid = np.isfinite(r_eci_km).all(axis=-1)
+    lat, lon, _ = orbits.ecef_to_geodetic_deg(orbits.eci_to_ecef(np.where(valid[..., None], r_eci_km, 0.0), jd[None, :]))
+    return faults.in_saa(lat, lon) & valid
 
 
 def life_years(con: ConstellationSpec, altitude_km: np.ndarray) -> np.ndarray:
@@ -147,7 +153,7 @@ class Lives:
 
 
 def plan_lives(con: ConstellationSpec, sats: SatelliteSet, times_s: np.ndarray, horizon_s: float,
-               rng: np.random.Generator) -> Lives | None:
+               rng: np.random.Generator, dose_rad_year: np.ndarray | None = None) -> Lives | None:
     """Every satellite's life over the run, generation by generation; None when the
     constellation has no faults, no end of life and no replacements to model."""
     sat = con.satellite
@@ -157,7 +163,7 @@ def plan_lives(con: ConstellationSpec, sats: SatelliteSet, times_s: np.ndarray, 
         return None
     rates = fault_rates(con.faults) if con.faults is not None else None
     if rates is not None:
-        dose_krad_year = dose_rad_per_year(con, sats) / 1000.0
+        dose_krad_year = (dose_rad_per_year(con, sats) if dose_rad_year is None else dose_rad_year) / 1000.0
     age = sat.age_years + (rng.uniform(0.0, sat.age_spread_years, n) if sat.age_spread_years > 0 else np.zeros(n))
     start = np.zeros(n)
     ev_sat, ev_time, ev_delta, ev_kind = [np.arange(n)], [np.zeros(n)], [np.full(n, g)], [np.zeros(n, dtype=np.int8)]
@@ -243,21 +249,19 @@ class SeuSampler:
     """Draws radiation upsets chunk by chunk (positions are only known then)."""
 
     def __init__(self, con: ConstellationSpec, sats: SatelliteSet, rng: np.random.Generator, horizon_s: float,
-                 jd0: float):
+                 jd0: float, dose_rad_year: np.ndarray | None = None):
         rates = fault_rates(con.faults)
+        dose = dose_rad_per_year(con, sats) if dose_rad_year is None else dose_rad_year
         self.saa_multiplier = rates["saa_multiplier"]
         self.saa_time_fraction = saa_time_fraction(sats, jd0)
-        self.rate_per_gpu_day = seu_rate_per_gpu_day(rates, dose_rad_per_year(con, sats), self.saa_multiplier,
-                                                     self.saa_time_fraction)
+        self.rate_per_gpu_day = seu_rate_per_gpu_day(rates, dose, self.saa_multiplier, self.saa_time_fraction)
         self.rng = rng
         self.horizon_s = horizon_s
 
     def sample(self, r_eci_km: np.ndarray, jd: np.ndarray, t_s: np.ndarray, step_s: float,
                alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(times s, satellite, GPUs hit) of the upsets in ticks `t_s` of satellites at `r_eci_km`."""
-        valid = np.isfinite(r_eci_km).all(axis=-1)
-        lat, lon, _ = orbits.ecef_to_geodetic_deg(orbits.eci_to_ecef(np.where(valid[..., None], r_eci_km, 0.0), jd[None, :]))
-        in_saa = faults.in_saa(lat, lon) & valid
+        in_saa = in_saa_eci(r_eci_km, jd)
         # each satellite's own rate, folded into its GPU count against a unit rate
         exposure = np.broadcast_to(np.asarray(alive, dtype=float), in_saa.shape) * self.rate_per_gpu_day[:, None]
         counts = faults.seu_counts(self.rng, exposure, 1.0, self.saa_multiplier, in_saa, step_s)

@@ -367,7 +367,7 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
                         seed: int | None = None) -> dict:
     """Pools of every constellation, their capacity and speed tables on the tick grid, and
     the fault hits, in time order."""
-    from orbitgrid.world.lifecycle import SeuSampler, plan_lives
+    from orbitgrid.world.lifecycle import SeuSampler, dose_rad_per_year, plan_lives
 
     sim = scenario.simulation
     seed = sim.seed if seed is None else seed
@@ -384,8 +384,9 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
         pools = []
         for k, sats in enumerate(satellite_sets(con, jd0, base_dir or Path("."))):
             rng = np.random.default_rng([seed, 0x0B17, c_index, k])  # one stream per satellite set
-            lives = plan_lives(con, sats, times_s, horizon_s, rng)
-            seu = SeuSampler(con, sats, rng, horizon_s, jd0) if con.faults is not None else None
+            dose = dose_rad_per_year(con, sats) if con.faults is not None else None  # once for both
+            lives = plan_lives(con, sats, times_s, horizon_s, rng, dose)
+            seu = SeuSampler(con, sats, rng, horizon_s, jd0, dose) if con.faults is not None else None
             g = constellation_capacity(design, sats, jd0, times_s, sim.tick_s, con.eclipse_policy, lives, seu)
             g_pools = np.arange(next_pool, next_pool + sats.n_groups)
             series.append((g, g_pools))
