@@ -57,29 +57,30 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
     t0 = spec.start_h * 3600.0
     after = arrival >= t0
     keep = has & after
-    # GPU-type constraints, mapped to catalogue names
-    types_col = table.column("gpu_type").to_pylist()
+    # GPU-type constraints, mapped to catalogue names: once per distinct value, not per row
+    raw_types, raw_index = _codes(table.column("gpu_type"))
     type_sets: dict[tuple[str, ...], int] = {(ANY_GPU,): 0}
-    ts = np.zeros(n, dtype=np.int32)
-    unmapped = 0
-    for i, raw in enumerate(types_col):
-        if raw is None or not keep[i]:
+    code_set = np.zeros(len(raw_types), dtype=np.int32)
+    code_unmapped = np.zeros(len(raw_types), dtype=bool)
+    for c, raw in enumerate(raw_types):
+        if raw is None:
             continue
         names = tuple(sorted({spec.gpu_types.get(t, "") for t in str(raw).split("|")} - {""}))
-        if not names:
-            keep[i] = False
-            unmapped += 1
-            continue
-        ts[i] = type_sets.setdefault(names, len(type_sets))
+        if names:
+            code_set[c] = type_sets.setdefault(names, len(type_sets))
+        else:
+            code_unmapped[c] = True
+    ts = code_set[raw_index]
+    unmapped_rows = keep & code_unmapped[raw_index]
+    unmapped = int(unmapped_rows.sum())
+    keep &= ~unmapped_rows
     gang = np.ceil(gpus_f).astype(np.int64)
     if (gang[keep] > MAX_GPUS).any():
         raise InputError([Problem(file_label or str(path), None, "gpus", f"a job asks for more than {MAX_GPUS:,} GPUs")])
     ratio = speed_of[spec.measured_on or reference_gpu] / speed_of[reference_gpu]
     work = duration * gang * ratio
-    tenants_raw = table.column("tenant").to_pylist()
-    tenant_ids: dict[str, int] = {}
-    tenant = np.array([tenant_ids.setdefault(t if t is not None else "default", len(tenant_ids))
-                       for t in tenants_raw], dtype=np.int32) if n else np.zeros(0, dtype=np.int32)
+    tenant_values, tenant = _codes(table.column("tenant"))
+    tenant_names = [t if t is not None else "default" for t in tenant_values]
     prio = pc.fill_null(table.column("priority"), 0).to_numpy(zero_copy_only=False)
     idx = np.flatnonzero(keep)
     order = idx[np.argsort((arrival[idx] - t0), kind="stable")]
@@ -87,7 +88,6 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
         order = order[: spec.limit]
     names = table.column("job_id").to_pylist()
     used_tenants, tenant_of = np.unique(tenant[order], return_inverse=True)  # only tenants with jobs
-    tenant_names = list(tenant_ids)
     jobs = JobTable(
         arrival_s=(arrival[order] - t0) / spec.arrival_scale,
         gpus=gang[order].astype(np.int32),
@@ -103,3 +103,11 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
                          before_start=int((has & ~after).sum()),
                          rounded_up=int((keep & (gpus_f != np.floor(gpus_f))).sum()), unmapped_types=unmapped)
     return jobs, note
+
+
+def _codes(column) -> tuple[list, np.ndarray]:
+    """(distinct values, None included, in first-seen order; each row's index into them)."""
+    encoded = pc.dictionary_encode(column.combine_chunks() if hasattr(column, "combine_chunks") else column,
+                                   null_encoding="encode")
+    values = encoded.dictionary.to_pylist()
+    return values, encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
