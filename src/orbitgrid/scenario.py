@@ -628,10 +628,10 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             if not path.is_file():
                 add(base + ("tle", "file"), f"file not found: {path}", "paths are relative to the scenario file")
             else:
-                from orbitgrid.physics.tle import read_tles
+                from orbitgrid.physics.tle import read_tle_file
 
                 try:
-                    names, _, sats = read_tles(path)
+                    names, _, sats = read_tle_file(path)
                 except InputError as exc:  # the TLE file's own lines, FILE:LINE each
                     problems.extend(exc.problems)
                 else:

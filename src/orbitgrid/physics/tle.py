@@ -10,6 +10,7 @@ are UTC, as in the TLE epochs.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,23 @@ def read_tles(path_or_text: str | os.PathLike) -> tuple[list[str], SatrecArray, 
     if not sats:
         raise InputError([Problem(name, None, "", "no TLEs found")])
     return names, SatrecArray(sats), sats
+
+
+def read_tle_file(path: str | os.PathLike) -> tuple[list[str], SatrecArray, list[Satrec]]:
+    """`read_tles` of a file, parsed once per version of it (path, size, modification time):
+    a scenario's TLE file is checked when the scenario is loaded and used again to build
+    its satellites."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return read_tles(p)  # its one-line error
+    return _read_tle_file_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _read_tle_file_cached(path: str, size: int, mtime_ns: int) -> tuple[list[str], SatrecArray, list[Satrec]]:
+    return read_tles(Path(path))
 
 
 def split_jd(jd: np.ndarray | float, jd_frac: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -150,7 +150,7 @@ def tle_set(name: str, con: ConstellationSpec, base_dir: Path) -> SatelliteSet:
     at 2026 it differs from J2000 by about 0.36° of precession, nothing to sunlight)."""
     spec = con.tle
     path = Path(spec.file) if Path(spec.file).is_absolute() else base_dir / spec.file
-    names, _, sats = tle.read_tles(path)
+    names, _, sats = tle.read_tle_file(path)
     keep = [i for i, n in enumerate(names) if spec.name_prefix is None or n.startswith(spec.name_prefix)]
     if spec.limit is not None:
         keep = keep[: spec.limit]
