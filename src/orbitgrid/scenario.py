@@ -344,7 +344,8 @@ class SatelliteSpec(_Model):
 class FaultSpec(_Model):
     """Radiation and failures of compute satellites; defaults in physics/faults.py, with sources."""
 
-    shielding_mm_al: PositiveFloat = Field(default=5.0, description="aluminium around the GPUs, for the dose")
+    shielding_mm_al: float = Field(default=5.0, ge=0.05, le=20.0, allow_inf_nan=False,
+                                   description="aluminium around the GPUs, for the dose (the SPENVIS table's range)")
     seu_per_gpu_day: NonNegFloat | None = Field(default=None, description="upsets that stop a GPU's work, outside the SAA")
     saa_multiplier: PositiveFloat | None = Field(default=None, description="upset rate inside the South Atlantic Anomaly, x")
     gpu_failure_per_year: NonNegFloat | None = Field(default=None, description="permanent GPU failures at zero dose")
@@ -678,20 +679,15 @@ def _tle_dose_problems(con, names, sats, file, line, base) -> list[Problem]:
     import numpy as np
 
     from orbitgrid.physics.constants import R_EARTH_KM
-    from orbitgrid.physics.radiation import dose_rad_per_year
+    from orbitgrid.physics.radiation import dose_model_covers
     from orbitgrid.physics.tle import mean_elements_for_circular
 
     a_km, inc_rad, _, _ = mean_elements_for_circular(sats)
     alt, inc = a_km - R_EARTH_KM, np.degrees(inc_rad)
-    bad = []
-    for k in range(len(sats)):  # a check per satellite at validation, not per tick
-        try:
-            dose_rad_per_year(inc[k], con.faults.shielding_mm_al, alt[k])
-        except ValueError:
-            bad.append(k)
-    if not bad:
+    bad = np.flatnonzero(~dose_model_covers(inc, alt))
+    if not bad.size:
         return []
-    k = bad[0]
+    k = int(bad[0])
     return [Problem(file, line, format_path(base + ("faults",)),
                     f"{len(bad)} of {len(sats)} satellites are outside the dose model, e.g. {names[k]} at "
                     f"{alt[k]:.0f} km, {inc[k]:.1f}°",

@@ -123,3 +123,15 @@ def test_out_of_range_altitudes_and_inclinations_raise():
     with pytest.raises(ValueError, match="inclinations"):
         dose_rad_per_year(10.0, 5.0, 800.0)
     assert dose_rad_per_year(10.0, 5.0, 550.0) == dose_rad_per_year_550km(10.0, 5.0)
+
+
+def test_dose_model_covers_exactly_where_the_dose_is_given():
+    from orbitgrid.physics.radiation import dose_model_covers, dose_rad_per_year
+
+    for inc, alt in [(53, 550), (0, 550), (0, 650), (97.8, 650), (53, 275), (53, 1250), (20, 800), (160, 700)]:
+        try:
+            dose_rad_per_year(inc, 5.0, alt)
+            given = True
+        except ValueError:
+            given = False
+        assert bool(dose_model_covers(inc, alt)) == given, (inc, alt)

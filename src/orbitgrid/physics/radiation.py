@@ -106,6 +106,15 @@ def dose_altitude_factor(altitude_km: np.ndarray | float, species: str = "proton
     return np.exp(np.interp(h, ALTITUDE_GRID_KM, np.log(factors)))
 
 
+def dose_model_covers(inclination_deg: np.ndarray | float, altitude_km: np.ndarray | float) -> np.ndarray:
+    """Where `dose_rad_per_year` gives a value (for a shielding inside the table): 300-1200 km,
+    and away from 550 km only at 30-150 deg inclination."""
+    i, h = np.broadcast_arrays(np.asarray(inclination_deg, dtype=float), np.asarray(altitude_km, dtype=float))
+    lo, hi = SCALING_INCLINATION_RANGE_DEG
+    in_altitude = np.isfinite(h) & (h >= ALTITUDE_GRID_KM[0]) & (h <= ALTITUDE_GRID_KM[-1])
+    return in_altitude & (i >= 0) & (i <= 180) & ((h == TABLE_ALTITUDE_KM) | ((i >= lo) & (i <= hi)))
+
+
 def dose_rad_per_year(
     inclination_deg: np.ndarray | float, al_mm: np.ndarray | float, altitude_km: np.ndarray | float
 ) -> np.ndarray:
