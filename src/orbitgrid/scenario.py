@@ -172,6 +172,19 @@ class TraceSpec(_Model):
     limit: Int | None = Field(default=None, gt=0, le=10**9, description="the first N jobs (after start_h)")
     gpu_types: dict[str, str] = Field(default_factory=dict, description="trace GPU-type names -> catalogue names")
     skip_bad: bool = Field(default=False, description="leave malformed rows out (counted) instead of stopping")
+    throughputs: str | None = Field(
+        default=None,
+        description="Gavel throughput matrix (simulation_throughputs.json), relative to the scenario file: "
+                    "each job's speed on each GPU type; required for format gavel",
+    )
+
+    @model_validator(mode="after")
+    def _throughputs_for_gavel(self) -> "TraceSpec":
+        if self.format == "gavel" and self.throughputs is None:
+            raise ValueError("a Gavel trace gives steps, not run times: name its throughput matrix in `throughputs`")
+        if self.throughputs is not None and self.format != "gavel":
+            raise ValueError("`throughputs` (a Gavel matrix) goes with format gavel only")
+        return self
 
 
 class WorkloadSpec(_Model):
@@ -665,6 +678,9 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
         path = loaded.resolve(wl.trace.file)
         if not path.is_file():
             add(("workload", "trace", "file"), f"file not found: {path}", "paths are relative to the scenario file")
+        if wl.trace.throughputs is not None and not loaded.resolve(wl.trace.throughputs).is_file():
+            add(("workload", "trace", "throughputs"), f"file not found: {loaded.resolve(wl.trace.throughputs)}",
+                "paths are relative to the scenario file")
         if wl.trace.measured_on is not None:
             check_gpu(("workload", "trace", "measured_on"), wl.trace.measured_on)
         for trace_name, gpu in wl.trace.gpu_types.items():

@@ -20,7 +20,8 @@ def _state(n: int, priority=None) -> EngineState:
         tenants=("t",),
     )
     world = type("W", (), {"n_pools": 1, "n_domains": 1, "domain": np.zeros(1, dtype=np.int64),
-                           "speed": np.ones(1), "type_set_masks": lambda self, jobs: np.ones((1, 1), bool)})()
+                           "speed": np.ones(1), "type_set_masks": lambda self, jobs: np.ones((1, 1), bool),
+                           "job_pool_speeds": lambda self, jobs: np.ones((1, 1))})()
     return EngineState(world, jobs)
 
 

@@ -87,3 +87,186 @@ workload:
     paths = [p.path for p in info.value.problems]
     assert "workload.trace.file" in paths and "workload.trace.measured_on" in paths
     assert all(p.line == 5 for p in info.value.problems)  # the `trace:` line
+
+
+# A throughput matrix small enough to follow by hand (steps per second of the whole job,
+# Gavel's simulation_throughputs.json layout): "A" runs everywhere, "B" does not fit a K80
+# (0), "C" is not in the trace, the unconsolidated row must be ignored.
+MATRIX = """{
+ "v100": {"('A', 1)": {"null": 10.0}, "('B', 2)": {"null": 4.0}, "('C', 1)": {"null": 1.0}},
+ "p100": {"('A', 1)": {"null": 5.0},  "('B', 2)": {"null": 2.0}},
+ "k80":  {"('A', 1)": {"null": 2.0},  "('B', 2)": {"null": 0.0}},
+ "v100_unconsolidated": {"('B', 2)": {"null": 1.0}}
+}"""
+# 7-field msr layout: job_type, command, num_steps_arg, needs_data_dir, total_steps, arrival_time, scale_factor
+GAVEL_TRACE = "".join(f"{jt}\tpython3 train.py\t-n\t1\t{steps}\t{t}\t{sf}\n" for jt, steps, t, sf in [
+    ("A", 36000, 0, 1), ("B", 14400, 10, 2), ("D", 100, 20, 1), ("A", 7200, 30, 1)])
+ACCELERATORS = """
+accelerators:
+  P100: {full_name: P100, vendor: NVIDIA, bf16_tflops: {value: 21.2, source: s, date: "2016", confidence: low},
+         memory_gb: {value: 16, source: s, date: "2016", confidence: low}, tdp_w: {value: 300, source: s, date: "2016", confidence: low}}
+  K80: {full_name: K80, vendor: NVIDIA, bf16_tflops: {value: 4.37, source: s, date: "2014", confidence: low},
+        memory_gb: {value: 12, source: s, date: "2014", confidence: low}, tdp_w: {value: 150, source: s, date: "2014", confidence: low}}
+"""
+
+
+def _gavel_files(tmp_path):
+    (tmp_path / "m.json").write_text(MATRIX)
+    (tmp_path / "g.trace").write_text(GAVEL_TRACE)
+    return tmp_path / "g.trace", tmp_path / "m.json"
+
+
+def test_gavel_steps_become_speed_classes(tmp_path):
+    trace, matrix = _gavel_files(tmp_path)
+    speeds = dict(SPEEDS, P100=21.2, K80=4.37)
+    spec = TraceSpec(format="gavel", file="g.trace", throughputs="m.json",
+                     gpu_types={"v100": "V100", "p100": "P100", "k80": "K80"})
+    jobs, note = jobs_from_trace(spec, trace, speeds, "V100", throughputs_path=matrix)
+    assert note.rows == 4 and note.used == 3 and note.no_throughput == 1  # "D" is not in the matrix
+    # the reference GPU (V100) is the anchor: work = steps / thr_V100 x gang
+    assert list(jobs.work_ref_gpu_s) == [36000 / 10.0 * 1, 14400 / 4.0 * 2, 7200 / 10.0 * 1]
+    assert jobs.class_gpus == ("K80", "P100", "V100")
+    a, b = jobs.speed_class[0], jobs.speed_class[1]
+    assert jobs.speed_class[2] == a and a != b
+    assert list(jobs.class_speed[a]) == [2.0 / 10.0, 5.0 / 10.0, 1.0]
+    assert list(jobs.class_speed[b]) == [0.0, 2.0 / 4.0, 1.0]
+    # B does not fit a K80: it may use only P100 and V100; A may use any GPU
+    assert jobs.type_sets[jobs.type_set[1]] == ("P100", "V100") and jobs.type_sets[jobs.type_set[0]] == ("any",)
+
+
+def test_gavel_anchor_when_reference_gpu_not_in_matrix(tmp_path):
+    trace, matrix = _gavel_files(tmp_path)
+    speeds = dict(SPEEDS, P100=21.2, K80=4.37)
+    spec = TraceSpec(format="gavel", file="g.trace", throughputs="m.json", gpu_types={"p100": "P100", "k80": "K80"})
+    jobs, _ = jobs_from_trace(spec, trace, speeds, "H100", throughputs_path=matrix)
+    # anchor: the catalogue-fastest mapped type the job runs on (P100); r = 21.2 / H100's TFLOPS
+    r = 21.2 / SPEEDS["H100"]
+    assert jobs.work_ref_gpu_s[0] == pytest.approx(36000 / 5.0 * r)
+    assert list(jobs.class_speed[jobs.speed_class[0]]) == pytest.approx([2.0 / 5.0 * r, r])
+
+
+def test_gavel_jobs_run_their_measured_time_on_each_type(write_scenario, tmp_path):
+    """Each of three single-GPU A jobs alone on one type runs steps / throughput there:
+    36000 steps at 10, 5 and 2 steps/s: 1 h, 2 h, 5 h (Gavel's simulator: steps / thr)."""
+    _gavel_files(tmp_path)
+    (tmp_path / "g.trace").write_text("".join(f"A\tpython3 train.py\t-n\t1\t36000\t0\t1\n" for _ in range(3)))
+    sites = "".join(f"""
+  - name: {g}
+    location: {{lat_deg: 0, lon_deg: 0}}
+    power_cap_mw: 1
+    pue: 1.1
+    pools: [{{name: {g}, gpu: {g}, count: 1}}]""" for g in ("V100", "P100", "K80"))
+    loaded = write_scenario(f"""
+name: gavel-by-hand
+simulation: {{duration_h: 10, tick_s: 600}}
+{ACCELERATORS}
+sites:{sites}
+workload:
+  reference_gpu: V100
+  trace: {{format: gavel, file: g.trace, throughputs: m.json, gpu_types: {{v100: V100, p100: P100, k80: K80}}}}
+policy: {{name: fifo}}
+""")
+    result = simulate(loaded)
+    assert result.summary["jobs_completed"] == 3
+    assert result.summary["mean_jct_h"] == pytest.approx((1 + 2 + 5) / 3, rel=1e-9)
+
+
+def test_gavel_trace_needs_its_matrix(write_scenario, tmp_path):
+    _gavel_files(tmp_path)
+    with pytest.raises(InputError) as info:
+        write_scenario("""
+name: g
+simulation: {duration_h: 2}
+sites: [{name: s, location: {lat_deg: 0, lon_deg: 0}, power_cap_mw: 1, pue: 1.1, pools: [{name: p, gpu: V100, count: 8}]}]
+workload:
+  trace: {format: gavel, file: g.trace}
+""")
+    assert "throughput matrix" in str(info.value)
+    with pytest.raises(InputError) as info:
+        write_scenario("""
+name: g
+simulation: {duration_h: 2}
+sites: [{name: s, location: {lat_deg: 0, lon_deg: 0}, power_cap_mw: 1, pue: 1.1, pools: [{name: p, gpu: V100, count: 8}]}]
+workload:
+  trace: {format: gavel, file: g.trace, throughputs: nope.json}
+""")
+    assert [p.path for p in info.value.problems] == ["workload.trace.throughputs"]
+
+
+def _two_type_scenario(write_scenario, tmp_path, matrix: str, trace_rows: list[str], policy: str):
+    (tmp_path / "m.json").write_text(matrix)
+    (tmp_path / "g.trace").write_text("".join(r + "\n" for r in trace_rows))
+    return write_scenario(f"""
+name: classes
+simulation: {{duration_h: 20, tick_s: 600}}
+{ACCELERATORS}
+sites:
+  - name: s
+    location: {{lat_deg: 0, lon_deg: 0}}
+    power_cap_mw: 1
+    pue: 1.1
+    pools: [{{name: v100, gpu: V100, count: 1}}, {{name: k80, gpu: K80, count: 1}}]
+workload:
+  reference_gpu: V100
+  trace: {{format: gavel, file: g.trace, throughputs: m.json, gpu_types: {{v100: V100, k80: K80}}}}
+policy: {policy}
+""")
+
+
+def test_placement_follows_the_jobs_own_speeds(write_scenario, tmp_path):
+    """A job measured 3x faster on K80 than on V100 goes to the K80 first under FIFO, though
+    the catalogue ranks V100 first: 36000 steps at 30 steps/s = 1,200 s; the next job, the
+    usual way round, takes the V100: 36000 / 10 = 3,600 s."""
+    matrix = '{"v100": {"(\'F\', 1)": {"null": 10.0}, "(\'A\', 1)": {"null": 10.0}},' \
+             ' "k80": {"(\'F\', 1)": {"null": 30.0}, "(\'A\', 1)": {"null": 2.0}}}'
+    loaded = _two_type_scenario(write_scenario, tmp_path, matrix, [
+        "F\tx\t-n\t1\t36000\t0\t1", "A\tx\t-n\t1\t36000\t0\t1"], "{name: fifo}")
+    result = simulate(loaded)
+    assert result.summary["mean_jct_h"] == pytest.approx((1200 + 3600) / 2 / 3600, rel=1e-9)
+
+
+def test_gavel_policy_sees_per_job_throughputs(write_scenario, tmp_path):
+    """Gavel's LP input is each gang's own rate on each type: X runs at 0.1 of its V100 speed
+    on a K80, Y at 0.5 (per GPU, relative to the V100 reference)."""
+    import numpy as np
+
+    from orbitgrid.engine.state import EngineState
+    from orbitgrid.policies.base import ClusterView
+    from orbitgrid.workload import build_jobs
+    from orbitgrid.world.pools import build_world
+
+    matrix = '{"v100": {"(\'X\', 1)": {"null": 10.0}, "(\'Y\', 1)": {"null": 4.0}},' \
+             ' "k80": {"(\'X\', 1)": {"null": 1.0}, "(\'Y\', 1)": {"null": 2.0}}}'
+    loaded = _two_type_scenario(write_scenario, tmp_path, matrix, [
+        "X\tx\t-n\t1\t36000\t0\t1", "Y\tx\t-n\t1\t14400\t0\t1"], "{name: gavel}")
+    sc = loaded.scenario
+    jobs = build_jobs(loaded, 0)
+    view = ClusterView(EngineState(build_world(sc, loaded.base_dir, 0), jobs))
+    from orbitgrid.policies.gavel import GavelPolicy
+
+    policy = GavelPolicy(sc.policy)
+    policy._setup(view)
+    usable = np.ones((2, policy.K))
+    T = policy.throughput(view, np.arange(2), usable)
+    k80, v100 = policy.type_names.index("K80"), policy.type_names.index("V100")
+    assert T[0, v100] == 1.0 and T[0, k80] == pytest.approx(0.1)
+    assert T[1, v100] == 1.0 and T[1, k80] == pytest.approx(0.5)
+
+
+def test_speed_classes_survive_merging_with_other_jobs(tmp_path):
+    from orbitgrid.workload.jobs import concat_jobs, empty_jobs
+    import numpy as np
+
+    trace, matrix = _gavel_files(tmp_path)
+    spec = TraceSpec(format="gavel", file="g.trace", throughputs="m.json", gpu_types={"v100": "V100", "k80": "K80"})
+    gavel_jobs, _ = jobs_from_trace(spec, trace, dict(SPEEDS, K80=4.37), "V100", throughputs_path=matrix)
+    plain = empty_jobs()
+    plain = type(plain)(arrival_s=np.array([5.0]), gpus=np.array([1], np.int32), work_ref_gpu_s=np.array([1.0]),
+                        type_set=np.zeros(1, np.int32), priority=np.zeros(1, np.int32),
+                        tenant=np.zeros(1, np.int32), type_sets=(("any",),), tenants=("t",))
+    merged = concat_jobs([plain, gavel_jobs])
+    # arrivals 0, 5 (the plain job), 10, 30: the plain job keeps catalogue speeds (-1)
+    assert list(merged.speed_classes()) == [gavel_jobs.speed_class[0], -1, gavel_jobs.speed_class[1],
+                                            gavel_jobs.speed_class[2]]
+    assert merged.class_gpus == ("K80", "V100")
+    assert list(merged.class_speed[merged.speed_class[0]]) == [2.0 / 10.0, 1.0]

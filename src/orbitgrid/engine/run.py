@@ -169,7 +169,7 @@ def _finish_time_fairness(world, jobs, s, ticks) -> np.ndarray:
     ts = jobs.type_set[done]
     accepted_gpus = (s.type_set_masks * world.installed[None, :]).sum(axis=1)[ts]
     out[done] = finish_time_fairness(
-        end - arrival, jobs.work_ref_gpu_s[done], jobs.gpus[done].astype(float), s.type_set_max_speed[ts],
+        end - arrival, jobs.work_ref_gpu_s[done], jobs.gpus[done].astype(float), s.job_max_speed[done],
         accepted_gpus.astype(float), mean_active_jobs(times, active, arrival, end),
     )
     return out

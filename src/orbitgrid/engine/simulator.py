@@ -195,7 +195,7 @@ class Simulator:
             raise PolicyError(f"job {job} split across training domains")
         if (s.allocated[pools] + gpus > s.capacity[pools]).any():
             raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
-        speed = w.gang_speed(pools, s.factor)
+        speed = w.gang_speed(pools, s.factor, s.pool_speeds[s.speed_row[job]])
         s.dequeue(job, RUNNING)
         s.changes += 1
         s.allocated[pools] += gpus
@@ -289,9 +289,9 @@ class Simulator:
         s.enqueue(job)
 
     def _gang_speed(self, job: int) -> float:
-        """The slowest of the gang's pools' speed x this tick's speed factor."""
+        """The slowest of the gang's pools' speed (for this job) x this tick's speed factor."""
         pools = self.s.pieces.pool[self.s.rows[job]]
-        return self.world.gang_speed(pools, self.s.factor)
+        return self.world.gang_speed(pools, self.s.factor, self.s.pool_speeds[self.s.speed_row[job]])
 
     def _end_warmup(self, job: int) -> None:
         """The restart overhead is over: the gang runs on at its speed from now."""
@@ -328,7 +328,7 @@ class Simulator:
         respeeded = False
         for job in np.unique(p.job[rows]).tolist():
             pools = p.pool[s.rows[job]]
-            speed = w.gang_speed(pools, factor)
+            speed = w.gang_speed(pools, factor, s.pool_speeds[s.speed_row[job]])
             if not math.isnan(s.warm_until_s[job]):  # no work yet: only its expected end moves
                 rate = float(self.jobs.gpus[job]) * speed
                 left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]

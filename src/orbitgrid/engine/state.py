@@ -102,8 +102,12 @@ class EngineState:
         self.domain_onehot = np.zeros((world.n_pools, world.n_domains), dtype=np.int64)
         self.domain_onehot[np.arange(world.n_pools), world.domain] = 1
         self.type_set_pools = [np.flatnonzero(m) for m in self.type_set_masks]
-        # the fastest GPU each type set may use: bounds a job's runtime from below
-        self.type_set_max_speed = np.where(self.type_set_masks, world.speed[None, :], 0.0).max(axis=1, initial=0.0)
+        # per-job speeds: row speed_row[j] of pool_speeds is job j's speed on each pool
+        self.pool_speeds = world.job_pool_speeds(jobs)  # (1 + C, P)
+        self.speed_row = (jobs.speed_classes() + 1).astype(np.int64)
+        # the fastest GPU each job may use: bounds its runtime from below (computed once per
+        # distinct (speed row, type set) pair)
+        self.job_max_speed = _max_speed_per_job(self.pool_speeds, self.speed_row, self.type_set_masks, jobs.type_set)
         self.now_s = 0.0
         self.version = 0  # capacity changes and preemptions: reservations go stale
         self.changes = 0  # any start, stop or capacity change
@@ -210,3 +214,16 @@ class EngineState:
         gpus = p.gpus[: p.size][sel]
         order = np.argsort(end_s, kind="stable")
         return end_s[order], gpus[order]
+
+
+def _max_speed_per_job(pool_speeds: np.ndarray, speed_row: np.ndarray, type_set_masks: np.ndarray,
+                       type_set: np.ndarray) -> np.ndarray:
+    """Per job: the highest speed on any pool its type set allows (0 if none)."""
+    if speed_row.size == 0:
+        return np.zeros(0)
+    n_sets = type_set_masks.shape[0]
+    key = speed_row * n_sets + type_set.astype(np.int64)
+    pairs, inverse = np.unique(key, return_inverse=True)
+    rows, sets = np.divmod(pairs, n_sets)
+    best = np.where(type_set_masks[sets], pool_speeds[rows], 0.0).max(axis=1, initial=0.0)
+    return best[inverse]

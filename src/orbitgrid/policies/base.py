@@ -124,12 +124,22 @@ class ClusterView:
         (plus any restart overhead it has still to pay)."""
         s = self._s
         remaining = self.remaining_work_now_s(jobs)
-        run = remaining / (self.jobs.gpus[jobs] * s.type_set_max_speed[self.jobs.type_set[jobs]])
+        run = remaining / (self.jobs.gpus[jobs] * s.job_max_speed[jobs])
         return run + self.restart_overhead_left_s(jobs) if s.restart_overhead_s > 0 else run
 
     def type_set_masks(self) -> np.ndarray:
         """(T, P) bool: the pools each acceptable-type set may use."""
         return self._s.type_set_masks
+
+    def pool_speed(self, job: int) -> np.ndarray:
+        """(P) the job's speed on each pool's GPUs, relative to the reference GPU: the
+        catalogue's, or its speed class's measured figures (JobTable). Do not modify."""
+        s = self._s
+        return s.pool_speeds[s.speed_row[job]]
+
+    def pool_speeds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows (1 + C, P), each job's row): every job's speed on every pool at once."""
+        return self._s.pool_speeds, self._s.speed_row
 
     def runtime_s(self, placement: Placement) -> float:
         """How long the placement would take to finish the job's remaining work (and to pay
@@ -158,15 +168,16 @@ class ClusterView:
         if n > self.free_total:
             return None
         pools = self._s.type_set_pools[self.jobs.type_set[job]]  # acceptable pool indices
+        speed_of = self.pool_speed(job)
         free_ok = self.free[pools]
         single = (free_ok >= n).nonzero()[0]
         if single.size == 1:
             p = int(pools[single[0]])
-            return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
+            return Placement(job, np.array([p]), np.array([n]), float(speed_of[p]))
         if single.size:
-            order = np.lexsort((free_ok[single], -world.speed[pools[single]]))
+            order = np.lexsort((free_ok[single], -speed_of[pools[single]]))
             p = int(pools[single[order[0]]])
-            return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
+            return Placement(job, np.array([p]), np.array([n]), float(speed_of[p]))
         have = free_ok > 0
         pools, free_ok = pools[have], free_ok[have]
         if int(free_ok.sum()) < n:
@@ -178,13 +189,13 @@ class ClusterView:
             if int(free_ok[in_d].sum()) < n:
                 continue
             cand, cand_free = pools[in_d], free_ok[in_d]
-            order = np.lexsort((-cand_free, -world.speed[cand]))
+            order = np.lexsort((-cand_free, -speed_of[cand]))
             cand, cand_free = cand[order], cand_free[order]
             cum = np.cumsum(cand_free)
             used = int(np.searchsorted(cum, n)) + 1
             gpus = cand_free[:used].copy()
             gpus[-1] -= int(cum[used - 1]) - n
-            speed = world.gang_speed(cand[:used])
+            speed = world.gang_speed(cand[:used], pool_speed=speed_of)
             if best is None or speed > best.speed or (speed == best.speed and used < best.pools.size):
                 best = Placement(job, cand[:used], gpus, speed)
         return best

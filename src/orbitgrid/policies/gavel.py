@@ -329,8 +329,10 @@ class GavelPolicy:
     # --- the input to the LP: the (jobs x types) throughput ----------------------------
     def throughput(self, view: ClusterView, jobs: np.ndarray, usable: np.ndarray) -> np.ndarray:
         """(len(jobs), K): each gang's rate on each type (reference-GPU-seconds per second):
-        gang x the type's speed where the job may use the type (`usable`), else 0."""
-        return view.jobs.gpus[jobs][:, None].astype(np.float64) * self.type_speed[None, :] * usable
+        gang x the job's speed on the type (its speed class's measured figure, else the
+        catalogue's) where the job may use the type (`usable`), else 0."""
+        speed = self.class_type_speed[self.speed_row[jobs]]
+        return view.jobs.gpus[jobs][:, None].astype(np.float64) * speed * usable
 
     # --- setup --------------------------------------------------------------------
     def _setup(self, view: ClusterView) -> None:
@@ -340,6 +342,9 @@ class GavelPolicy:
         K = self.K = len(self.type_names)
         self.pool_type = np.array([self.type_names.index(g) for g in world.pool_gpu], dtype=np.int64)
         self.type_speed = np.array([world.speed[self.pool_type == k].max() for k in range(K)])
+        # (1 + C, K): each speed class's fastest pool of each type (row 0: catalogue speeds)
+        pool_speeds, self.speed_row = view.pool_speeds()
+        self.class_type_speed = np.stack([pool_speeds[:, self.pool_type == k].max(axis=1) for k in range(K)], axis=1)
         self.type_order = np.lexsort((np.arange(K), -self.type_speed)).tolist()  # fastest first
         masks = view.type_set_masks()  # (T, P)
         self.masks = masks
@@ -535,13 +540,14 @@ class GavelPolicy:
         largest free first, hold it with the fewest pools (then the fastest, lowest id)."""
         world = view.world
         n = int(view.jobs.gpus[job])
+        speed_of = view.pool_speed(job)
         pools = self.ts_type_pools[int(view.jobs.type_set[job])][k]
         f = free[pools]
         ok = np.flatnonzero(f >= n)
         if ok.size:
-            order = np.lexsort((pools[ok], f[ok], -world.speed[pools[ok]]))
+            order = np.lexsort((pools[ok], f[ok], -speed_of[pools[ok]]))
             p = int(pools[ok[order[0]]])
-            return Placement(job, np.array([p]), np.array([n]), float(world.speed[p]))
+            return Placement(job, np.array([p]), np.array([n]), float(speed_of[p]))
         have = f > 0
         pools, f = pools[have], f[have]
         if int(f.sum()) < n:
@@ -559,7 +565,7 @@ class GavelPolicy:
             used = int(np.searchsorted(cum, n)) + 1
             g = cf[:used].copy()
             g[-1] -= int(cum[used - 1]) - n
-            speed = world.gang_speed(cand[:used])
+            speed = world.gang_speed(cand[:used], pool_speed=speed_of)
             if best is None or used < best.pools.size or (used == best.pools.size and speed > best.speed):
                 best = Placement(job, cand[:used], g, speed)
         return best

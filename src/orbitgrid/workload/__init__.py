@@ -24,7 +24,8 @@ def build_jobs(loaded: LoadedScenario, seed: int) -> JobTable:
 
         table = sc.accelerator_table()
         speeds = {name: acc.bf16_tflops.value for name, acc in table.items() if acc.bf16_tflops.value}
-        jobs, _ = jobs_from_trace(sc.workload.trace, loaded.resolve(sc.workload.trace.file), speeds,
-                                  sc.workload.reference_gpu)
+        trace = sc.workload.trace
+        jobs, _ = jobs_from_trace(trace, loaded.resolve(trace.file), speeds, sc.workload.reference_gpu,
+                                  throughputs_path=loaded.resolve(trace.throughputs) if trace.throughputs else None)
         parts.append(jobs)
     return concat_jobs(parts)

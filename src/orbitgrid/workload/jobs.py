@@ -15,6 +15,12 @@ class JobTable:
 
     `type_sets[k]` is a sorted tuple of acceptable GPU type names, or `("any",)`;
     `type_set[j]` indexes it. Names come from a job file; generated jobs have none.
+
+    Speed classes: by default a job runs on a GPU at the GPU's catalogue speed relative to
+    the reference GPU, whatever the job. A job with `speed_class[j] = c >= 0` instead runs
+    at `class_speed[c, g]` on GPU type `class_gpus[g]` (per GPU, relative to the reference
+    GPU: a measured throughput matrix such as Gavel's), and at catalogue speed on a type
+    whose entry is NaN. -1: catalogue speeds.
     """
 
     arrival_s: np.ndarray  # float64
@@ -26,12 +32,25 @@ class JobTable:
     type_sets: tuple[tuple[str, ...], ...]
     tenants: tuple[str, ...]
     names: tuple[str, ...] | None = None
+    speed_class: np.ndarray | None = None  # int32 (N), -1 for catalogue speeds
+    class_gpus: tuple[str, ...] = ()
+    class_speed: np.ndarray | None = None  # float64 (C, len(class_gpus)); NaN: catalogue
 
     def __len__(self) -> int:
         return int(self.arrival_s.shape[0])
 
     def type_set_label(self, k: int) -> str:
         return "|".join(self.type_sets[k])
+
+    @property
+    def n_speed_classes(self) -> int:
+        return 0 if self.class_speed is None else int(self.class_speed.shape[0])
+
+    def speed_classes(self) -> np.ndarray:
+        """Each job's speed class, -1 for catalogue speeds (an array even when there are none)."""
+        if self.speed_class is None:
+            return np.full(len(self), -1, dtype=np.int32)
+        return self.speed_class
 
 
 def concat_jobs(tables: list[JobTable]) -> JobTable:
@@ -45,7 +64,17 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
     names: list[str] = []
     has_names = any(t.names is not None for t in tables)
     next_generated = 0
+    class_gpus = tuple(sorted({g for t in tables for g in t.class_gpus}))
+    class_rows: list[np.ndarray] = []
     for t in tables:
+        cls = t.speed_classes()
+        if t.n_speed_classes:
+            rows = np.full((t.n_speed_classes, len(class_gpus)), np.nan)
+            rows[:, [class_gpus.index(g) for g in t.class_gpus]] = t.class_speed
+            offset = sum(r.shape[0] for r in class_rows)
+            class_rows.append(rows)
+            cls = np.where(cls >= 0, cls + offset, -1).astype(np.int32)
+        parts.setdefault("cls", []).append(cls)
         ts_map = np.array([type_sets.setdefault(s, len(type_sets)) for s in t.type_sets], dtype=np.int32)
         tn_map = np.array([tenants.setdefault(s, len(tenants)) for s in t.tenants], dtype=np.int32)
         parts["arrival_s"].append(t.arrival_s)
@@ -72,6 +101,9 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         type_sets=tuple(type_sets),
         tenants=tuple(tenants),
         names=tuple(names[i] for i in order) if has_names else None,
+        speed_class=np.concatenate(parts["cls"])[order] if class_rows else None,
+        class_gpus=class_gpus if class_rows else (),
+        class_speed=np.concatenate(class_rows) if class_rows else None,
     )
 
 
@@ -100,4 +132,7 @@ def take_jobs(jobs: JobTable, mask: np.ndarray) -> JobTable:
         type_sets=jobs.type_sets,
         tenants=jobs.tenants,
         names=tuple(n for n, keep in zip(jobs.names, mask) if keep) if jobs.names is not None else None,
+        speed_class=jobs.speed_class[mask] if jobs.speed_class is not None else None,
+        class_gpus=jobs.class_gpus,
+        class_speed=jobs.class_speed,
     )

@@ -77,15 +77,31 @@ class World:
         names = sorted(set(self.pool_gpu))
         object.__setattr__(self, "pool_type", np.array([names.index(g) for g in self.pool_gpu], dtype=np.int64))
 
-    def gang_speed(self, pools: np.ndarray, factor: np.ndarray | None = None) -> float:
+    def gang_speed(self, pools: np.ndarray, factor: np.ndarray | None = None,
+                   pool_speed: np.ndarray | None = None) -> float:
         """Speed of a gang on `pools`: its slowest member's (times each pool's speed factor),
-        less the communication penalty when it spans GPU types."""
+        less the communication penalty when it spans GPU types. `pool_speed` (P) is the job's
+        own speed on each pool (a row of `job_pool_speeds`); default the catalogue's."""
         pools = np.asarray(pools, dtype=np.int64)
-        speed = self.speed[pools] if factor is None else self.speed[pools] * factor[pools]
+        base = self.speed if pool_speed is None else pool_speed
+        speed = base[pools] if factor is None else base[pools] * factor[pools]
         slowest = float(speed.min())
         if self.mixed_gang_penalty and pools.size > 1 and np.unique(self.pool_type[pools]).size > 1:
             return slowest * (1.0 - self.mixed_gang_penalty)
         return slowest
+
+    def job_pool_speeds(self, jobs: JobTable) -> np.ndarray:
+        """(1 + C, P): row 0 the catalogue speed of each pool's GPUs (`speed`), row 1 + c a
+        job of speed class c's speed on each pool: its class's measured figure for the pool's
+        GPU type where there is one, else the catalogue's. Index with `speed_class + 1`."""
+        rows = np.tile(self.speed, (1 + jobs.n_speed_classes, 1))
+        if jobs.n_speed_classes:
+            for g, name in enumerate(jobs.class_gpus):
+                on = np.flatnonzero(np.asarray(self.pool_gpu) == name)
+                if on.size:
+                    measured = jobs.class_speed[:, g]
+                    rows[1:, on] = np.where(np.isnan(measured)[:, None], rows[1:, on], measured[:, None])
+        return rows
 
     @property
     def pool_pue(self) -> np.ndarray:
