@@ -153,6 +153,10 @@ class GeneratorSpec(_Model):
     empirical: EmpiricalJobs | None = Field(
         default=None, description="sizes and durations from a trace's distribution, instead of gpus_per_job and duration_h"
     )
+    elastic_share: float = Field(default=0.0, ge=0.0, le=1.0, description="share of jobs that are elastic")
+    elastic_min_fraction: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="an elastic job accepts ceil(this x gpus) GPUs or more"
+    )
 
     @model_validator(mode="after")
     def _one_size_model(self) -> "GeneratorSpec":

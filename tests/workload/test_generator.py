@@ -118,3 +118,20 @@ def test_packaged_colossus_example_validates_and_runs_briefly():
     s = simulate(LoadedScenario(scenario=short, file=loaded.file, text=loaded.text)).summary
     # 200 jobs an hour for 6 hours, about 1,200; anchor-lab jobs at priority 10 go first
     assert 1000 < s["jobs_submitted"] < 1400 and s["allocation_utilization"] > 0
+
+
+def test_elastic_share_and_minimum():
+    """elastic_share 0.3 of 20,000 jobs: binomial, sd = sqrt(20000 x 0.3 x 0.7) = 64.8, so
+    within 4 sd of 6,000; each elastic job's minimum is ceil(0.25 x gpus) (8 -> 2, 1 -> 1);
+    the rest of the draw does not move when elasticity is switched on."""
+    base = dict(arrival_rate_per_h=1000.0, jobs=20_000)
+    rigid = generate_jobs(GeneratorSpec(**base), 100.0, 3)
+    jobs = generate_jobs(GeneratorSpec(**base, elastic_share=0.3, elastic_min_fraction=0.25), 100.0, 3)
+    assert rigid.min_gpus is None
+    np.testing.assert_array_equal(jobs.gpus, rigid.gpus)
+    np.testing.assert_array_equal(jobs.arrival_s, rigid.arrival_s)
+    elastic = jobs.min_gpus < jobs.gpus
+    multi = jobs.gpus > 1  # a 1-GPU job is elastic in name only: its minimum is 1
+    share = (jobs.min_gpus != jobs.gpus)[multi].mean()
+    assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / multi.sum())
+    np.testing.assert_array_equal(jobs.min_gpus[elastic], np.ceil(0.25 * jobs.gpus[elastic]).astype(int))

@@ -233,6 +233,7 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
             "priority": pa.array(jobs.priority, pa.int32()),
             "arrival_h": pa.array(jobs.arrival_s / hours),
             "gpus": pa.array(jobs.gpus, pa.int32()),
+            "min_gpus": pa.array(jobs.min_gang(), pa.int32()),
             "work_gpu_h": pa.array(jobs.work_ref_gpu_s / hours),
             "gpu_types": pa.array(labels[jobs.type_set], pa.string()),
             "state": pa.array(np.asarray(STATE_NAMES, dtype=object)[s.state], pa.string()),

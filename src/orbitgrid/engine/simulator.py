@@ -168,7 +168,7 @@ class Simulator:
     # --- transitions -------------------------------------------------------------
     def _arrive(self, job: int) -> None:
         ts = int(self.jobs.type_set[job])
-        n = int(self.jobs.gpus[job])
+        n = int(self.s.min_gang[job])  # an elastic job needs only its smallest gang
         if n > self.max_gang[ts]:
             self.s.state[job] = FAILED
             self.s.end_s[job] = self.s.now_s
@@ -187,8 +187,10 @@ class Simulator:
             raise PolicyError(f"job {job} placed but not queued")
         pool_list, gpu_list = pools.tolist(), gpus.tolist()
         n = sum(gpu_list)
-        if n != int(self.jobs.gpus[job]) or min(gpu_list) <= 0:
-            raise PolicyError(f"job {job} wants {self.jobs.gpus[job]} GPUs, placement gives {gpu_list}")
+        if not int(s.min_gang[job]) <= n <= int(self.jobs.gpus[job]) or min(gpu_list) <= 0:
+            want = (f"{self.jobs.gpus[job]}" if s.min_gang[job] == self.jobs.gpus[job]
+                    else f"{s.min_gang[job]} to {self.jobs.gpus[job]}")
+            raise PolicyError(f"job {job} wants {want} GPUs, placement gives {gpu_list}")
         if len(set(pool_list)) != len(pool_list) or not s.type_set_masks[self.jobs.type_set[job]][pools].all():
             raise PolicyError(f"job {job} placed on pools it may not use: {pool_list}")
         if len(pool_list) > 1 and len(set(w.domain[pools].tolist())) != 1:
@@ -200,6 +202,7 @@ class Simulator:
         s.changes += 1
         s.allocated[pools] += gpus
         s.speed[job] = speed
+        s.run_gpus[job] = n
         s.rate[job] = float(n) * speed
         s.run_start_s[job] = s.seg_start_s[job] = s.now_s
         s.ckpt_work_s[job] = s.work_done_s[job]  # a run starts from what the job kept
@@ -310,7 +313,7 @@ class Simulator:
             s.ckpt_work_s[job] = self._work_at_checkpoint(job)  # the last checkpoint up to now
             self._close_segment(job, ENDED_RESPEED)
         s.speed[job] = speed
-        s.rate[job] = float(self.jobs.gpus[job]) * speed
+        s.rate[job] = float(s.run_gpus[job]) * speed
         s.epoch[job] += 1  # the old end event is stale
         end_s = self._end_s(job)
         for row in s.rows[job]:
@@ -330,7 +333,7 @@ class Simulator:
             pools = p.pool[s.rows[job]]
             speed = w.gang_speed(pools, factor, s.pool_speeds[s.speed_row[job]])
             if not math.isnan(s.warm_until_s[job]):  # no work yet: only its expected end moves
-                rate = float(self.jobs.gpus[job]) * speed
+                rate = float(s.run_gpus[job]) * speed
                 left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]
                 end_s = s.warm_until_s[job] + left / rate if rate > 0 else math.inf
                 if end_s != p.end_s[s.rows[job][0]]:

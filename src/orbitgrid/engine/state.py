@@ -135,6 +135,8 @@ class EngineState:
         self.end_s = np.full(n, np.nan)
         self.rate = np.zeros(n, dtype=np.float64)  # reference-GPU-seconds per second while running
         self.speed = np.zeros(n, dtype=np.float64)
+        self.min_gang = np.asarray(jobs.min_gang(), dtype=np.int64)  # = gpus unless elastic
+        self.run_gpus = np.zeros(n, dtype=np.int64)  # GPUs of the current (or last) run
         self.epoch = np.zeros(n, dtype=np.int32)
         self.preemptions = np.zeros(n, dtype=np.int32)
         # preempted since its last start: its next start pays the restart overhead

@@ -131,6 +131,16 @@ class ClusterView:
         """(T, P) bool: the pools each acceptable-type set may use."""
         return self._s.type_set_masks
 
+    def min_gang(self) -> np.ndarray:
+        """(N) each job's smallest acceptable gang: its gang size, less for an elastic job.
+        Do not modify."""
+        return self._s.min_gang
+
+    def running_gpus(self, jobs: np.ndarray) -> np.ndarray:
+        """GPUs each job holds in its current run (its last run, if not running): its gang
+        size, or for an elastic job the size it started with."""
+        return self._s.run_gpus[np.asarray(jobs, dtype=np.int64)].copy()
+
     def pool_speed(self, job: int) -> np.ndarray:
         """(P) the job's speed on each pool's GPUs, relative to the reference GPU: the
         catalogue's, or its speed class's measured figures (JobTable). Do not modify."""
@@ -157,19 +167,28 @@ class ClusterView:
             # (T, P) free GPUs each type set may use, summed per domain: (T, D)
             per_domain = (self._s.type_set_masks * self.free) @ self._s.domain_onehot
             self._domain_free_max = per_domain.max(axis=1)
-        return self._domain_free_max[self.jobs.type_set[jobs]] >= self.jobs.gpus[jobs]
+        return self._domain_free_max[self.jobs.type_set[jobs]] >= self._s.min_gang[jobs]
 
     def find_placement(self, job: int) -> Placement | None:
         """Where the job's gang would go now: the fastest single pool that holds it (best fit
         among equals), else the training domain whose fastest-first fill gives the highest
-        gang speed. None if no domain has room."""
+        gang speed. None if no domain has room. An elastic job (JobTable.min_gpus) takes the
+        largest gang up to its size that one domain can hold now, if that is at least its
+        minimum."""
         world = self.world
-        n = int(self.jobs.gpus[job])
-        if n > self.free_total:
+        n, n_min = int(self.jobs.gpus[job]), int(self._s.min_gang[job])
+        if n_min > self.free_total:
             return None
         pools = self._s.type_set_pools[self.jobs.type_set[job]]  # acceptable pool indices
         speed_of = self.pool_speed(job)
         free_ok = self.free[pools]
+        if n_min < n:
+            per_domain = np.bincount(world.domain[pools], weights=free_ok, minlength=world.n_domains)
+            n = min(n, int(per_domain.max(initial=0)))
+            if n < n_min:
+                return None
+        elif n > self.free_total:
+            return None
         single = (free_ok >= n).nonzero()[0]
         if single.size == 1:
             p = int(pools[single[0]])
@@ -231,7 +250,7 @@ class ClusterView:
         s = self._s
         jobs = np.asarray(jobs, dtype=np.int64)
         running = s.state[jobs] == RUNNING
-        current = np.where(running, self.jobs.gpus[jobs] * (self.now_s - s.seg_start_s[jobs]), 0.0)
+        current = np.where(running, s.run_gpus[jobs] * (self.now_s - s.seg_start_s[jobs]), 0.0)
         return s.allocated_gpu_s[jobs] + current
 
     def run_start_s(self, jobs: np.ndarray) -> np.ndarray:

@@ -388,7 +388,7 @@ class GavelPolicy:
         if not jobs.size:
             return
         att = view.attained_gpu_s(jobs)
-        held_s = (att - self.att_acct[jobs]) / view.jobs.gpus[jobs]
+        held_s = (att - self.att_acct[jobs]) / view.running_gpus(jobs)
         np.add.at(self.got, (jobs, self.run_type[jobs]), held_s)
         self.att_acct[jobs] = att
         self.run_type[jobs[~np.isin(jobs, running)]] = -1

@@ -73,7 +73,8 @@ class DiscretizedLasPolicy:
         queued = view.queued_jobs()
         running = view.running_jobs()
         cand = np.concatenate([queued, running])
-        gpus = jobs.gpus[cand].astype(np.float64)
+        held = view.running_gpus(cand)  # GPUs of the latest run (an elastic job's may be fewer)
+        gpus = np.where(held > 0, held, jobs.gpus[cand]).astype(np.float64)
         attained = view.attained_gpu_s(cand)
 
         # first sight (every job is seen queued, on arrival): queue 0

@@ -41,6 +41,7 @@ def priority_pass(
     `klass` are indexed by job (only the entries of `queued` and `running` are read).
     Returns (placements, preempted jobs); the view has taken and preempted them."""
     jobs = view.jobs
+    min_gang = view.min_gang()
     starts: list[Placement] = []
     preempted: list[int] = []
     victims = _Victims(view, running[np.argsort(-rank[running], kind="stable")] if preempt else running[:0])
@@ -57,7 +58,7 @@ def priority_pass(
             i += 1
         else:
             break
-        n = int(jobs.gpus[job])
+        n = int(min_gang[job])  # an elastic job needs room for its smallest gang only
         ts = int(jobs.type_set[job])
         if n >= no_room.get(ts, n + 1):
             continue
@@ -94,7 +95,7 @@ class _Victims:
         self.jobs = victims
         self.alive = np.ones(victims.size, dtype=bool)
         # GPUs held by the first k victims (those preempted in the pass still counted: a bound)
-        self.cum_gpus = np.concatenate([[0], np.cumsum(view.jobs.gpus[victims])])
+        self.cum_gpus = np.concatenate([[0], np.cumsum(view.running_gpus(victims))])
         self._pos: np.ndarray | None = None  # (job, pool, GPUs) rows of their gangs
         self._usable: dict[int, np.ndarray] = {}  # type set -> GPUs each holds on its pools
 
@@ -125,7 +126,7 @@ class _Victims:
         idx = np.flatnonzero((usable[:m] > 0) & self.alive[:m])
         if idx.size == 0:
             return None
-        n = int(jobs.gpus[job])
+        n = int(view.min_gang()[job])
         ok_pools = np.flatnonzero(mask)
         free_in = np.bincount(view.world.domain[ok_pools], weights=view.free[ok_pools], minlength=view.world.n_domains)
         dom, got = self.domain[idx], usable[idx]

@@ -8,6 +8,8 @@ Columns (header required; order free):
   gpu_types    acceptable types separated by `|`, empty for any       optional
   priority     integer, larger runs first (default 0)                 optional
   tenant       tenant name (default `default`)                        optional
+  min_gpus     elastic job: smallest gang it accepts, 1..gpus; empty or
+               equal to gpus for a rigid job (default: rigid)          optional
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from orbitgrid.scenario import MAX_GPUS
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 REQUIRED = ("arrival_h", "gpus", "work_gpu_h")
-OPTIONAL = ("job_id", "gpu_types", "priority", "tenant")
+OPTIONAL = ("job_id", "gpu_types", "priority", "tenant", "min_gpus")
 
 
 def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = None) -> JobTable:
@@ -63,6 +65,7 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
 
     arrival: list[float] = []
     gpus: list[int] = []
+    min_gpus: list[int] = []
     work: list[float] = []
     type_set: list[int] = []
     priority: list[int] = []
@@ -94,6 +97,10 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
                 raise fail(line, "", f"{len(row)} fields, the header has {len(header)}")
             arrival.append(number(row, line, "arrival_h", float, 0.0, False))
             gpus.append(number(row, line, "gpus", int, 0, True, MAX_GPUS))
+            if "min_gpus" in col and row[col["min_gpus"]].strip():
+                min_gpus.append(number(row, line, "min_gpus", int, 0, True, gpus[-1]))
+            else:
+                min_gpus.append(gpus[-1])
             work.append(number(row, line, "work_gpu_h", float, 0.0, True))
             types_text = row[col["gpu_types"]].strip() if "gpu_types" in col else ""
             if types_text in ("", ANY_GPU):
@@ -122,4 +129,5 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
         type_sets=tuple(type_sets) or ((ANY_GPU,),),
         tenants=tuple(tenants) or ("default",),
         names=tuple(names),
+        min_gpus=np.asarray(min_gpus, dtype=np.int32) if min_gpus != gpus else None,
     )

@@ -105,7 +105,13 @@ def generate_jobs(spec: GeneratorSpec, duration_h: float, seed: int) -> JobTable
     fixed = np.array([c.priority if c.priority is not None else 0 for c in spec.tenants], dtype=np.int32)
     has_fixed = np.array([c.priority is not None for c in spec.tenants])
     priority = np.where(has_fixed[tenant], fixed[tenant], priority)  # a tenant's own priority wins
+    min_gpus = None
+    if spec.elastic_share > 0:  # its own stream: the other draws do not move
+        elastic = np.random.default_rng(np.random.SeedSequence(seed).spawn(7)[6]).random(n) < spec.elastic_share
+        smallest = np.maximum(np.ceil(spec.elastic_min_fraction * gpus - 1e-9), 1).astype(np.int32)
+        min_gpus = np.where(elastic, smallest, gpus).astype(np.int32)
     return JobTable(
+        min_gpus=min_gpus,
         arrival_s=arrival,
         gpus=gpus,
         work_ref_gpu_s=gpus * runtime_h * SECONDS_PER_HOUR,

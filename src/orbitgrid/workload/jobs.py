@@ -21,6 +21,10 @@ class JobTable:
     at `class_speed[c, g]` on GPU type `class_gpus[g]` (per GPU, relative to the reference
     GPU: a measured throughput matrix such as Gavel's), and at catalogue speed on a type
     whose entry is NaN. -1: catalogue speeds.
+
+    Elastic jobs: `min_gpus[j] < gpus[j]` means job j may start on any gang size from
+    `min_gpus[j]` to `gpus[j]` (chosen at each start, then fixed until the gang stops), its
+    rate proportional to the size (linear scaling). None: every job is rigid.
     """
 
     arrival_s: np.ndarray  # float64
@@ -35,6 +39,7 @@ class JobTable:
     speed_class: np.ndarray | None = None  # int32 (N), -1 for catalogue speeds
     class_gpus: tuple[str, ...] = ()
     class_speed: np.ndarray | None = None  # float64 (C, len(class_gpus)); NaN: catalogue
+    min_gpus: np.ndarray | None = None  # int32 (N), smallest gang an elastic job accepts
 
     def __len__(self) -> int:
         return int(self.arrival_s.shape[0])
@@ -45,6 +50,10 @@ class JobTable:
     @property
     def n_speed_classes(self) -> int:
         return 0 if self.class_speed is None else int(self.class_speed.shape[0])
+
+    def min_gang(self) -> np.ndarray:
+        """Each job's smallest acceptable gang (its gang size unless elastic)."""
+        return self.gpus if self.min_gpus is None else self.min_gpus
 
     def speed_classes(self) -> np.ndarray:
         """Each job's speed class, -1 for catalogue speeds (an array even when there are none)."""
@@ -75,6 +84,7 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
             class_rows.append(rows)
             cls = np.where(cls >= 0, cls + offset, -1).astype(np.int32)
         parts.setdefault("cls", []).append(cls)
+        parts.setdefault("min", []).append(t.min_gang())
         ts_map = np.array([type_sets.setdefault(s, len(type_sets)) for s in t.type_sets], dtype=np.int32)
         tn_map = np.array([tenants.setdefault(s, len(tenants)) for s in t.tenants], dtype=np.int32)
         parts["arrival_s"].append(t.arrival_s)
@@ -104,6 +114,7 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         speed_class=np.concatenate(parts["cls"])[order] if class_rows else None,
         class_gpus=class_gpus if class_rows else (),
         class_speed=np.concatenate(class_rows) if class_rows else None,
+        min_gpus=np.concatenate(parts["min"])[order] if any(t.min_gpus is not None for t in tables) else None,
     )
 
 
@@ -135,4 +146,5 @@ def take_jobs(jobs: JobTable, mask: np.ndarray) -> JobTable:
         speed_class=jobs.speed_class[mask] if jobs.speed_class is not None else None,
         class_gpus=jobs.class_gpus,
         class_speed=jobs.class_speed,
+        min_gpus=jobs.min_gpus[mask] if jobs.min_gpus is not None else None,
     )
