@@ -42,11 +42,20 @@ def test_start_limit_and_arrival_scale():
     assert jobs.work_ref_gpu_s[0] == pytest.approx(193_256 * 8)
 
 
-def test_alibaba_types_mapped_and_fractions_rounded_up():
+def test_alibaba_types_mapped_and_shares_of_a_gpu_kept():
     spec = TraceSpec(format="alibaba", file="x", gpu_types={"V100M16": "V100", "V100M32": "V100"})
     jobs, note = jobs_from_trace(spec, DATA / "alibaba_gpuspec33_excerpt.csv", SPEEDS, "H100")
     assert note.unmapped_types == 3  # two G2 pods and a T4: no catalogue names given for them
-    assert note.rounded_up >= 1 and int(jobs.gpus.min()) == 1  # 0.46 of a GPU takes a whole one
+    # pods 0001, 0003 and 0011 ask for 460 thousandths of one GPU: fractional jobs, not rounded up
+    assert note.fractional == 3 and note.rounded_up == 0
+    frac = [i for i, name in enumerate(jobs.names) if name in ("alibaba:openb-pod-0001", "alibaba:openb-pod-0003",
+                                                               "alibaba:openb-pod-0011")]
+    assert len(frac) == 3 and list(jobs.gpu_milli[frac]) == [460] * 3 and list(jobs.gpus[frac]) == [1] * 3
+    assert int((jobs.gpu_milli < 1000).sum()) == 3
+    # pod 0001: scheduled at 427,061 s, deleted at 12,902,960 s: 0.46 x that many GPU-seconds
+    # (measured on the reference GPU), done at 0.46 of a GPU's speed: its own duration again
+    i = jobs.names.index("alibaba:openb-pod-0001")
+    assert jobs.work_ref_gpu_s[i] == pytest.approx((12_902_960 - 427_061) * 0.46)
     assert ("V100",) in jobs.type_sets
     assert note.used == len(jobs) == note.rows - note.no_duration - note.unmapped_types - note.before_start
 

@@ -234,6 +234,7 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
             "arrival_h": pa.array(jobs.arrival_s / hours),
             "gpus": pa.array(jobs.gpus, pa.int32()),
             "min_gpus": pa.array(jobs.min_gang(), pa.int32()),
+            "gpu_milli": pa.array(jobs.milli(), pa.int32()),
             "work_gpu_h": pa.array(jobs.work_ref_gpu_s / hours),
             "gpu_types": pa.array(labels[jobs.type_set], pa.string()),
             "state": pa.array(np.asarray(STATE_NAMES, dtype=object)[s.state], pa.string()),
@@ -252,7 +253,7 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
         {
             "job_id": pa.array(log["job"]),
             "pool_id": pa.array(log["pool"].astype(np.int32)),
-            "gpus": pa.array(log["gpus"].astype(np.int32)),
+            "gpus": pa.array(log["gpus"]),  # a fractional job's share of one GPU
             "start_h": pa.array(log["start_s"] / hours),
             "end_h": pa.array(log["end_s"] / hours),
             "speed": pa.array(log["speed"]),

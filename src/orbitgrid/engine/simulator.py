@@ -155,6 +155,7 @@ class Simulator:
         # speed factors are read each tick only if some pool is ever throttled
         f = world.orbital_speed_factor
         self._throttled = bool(world.orbital_pools.size and f.size and (f != 1.0).any())
+        self._sharing = bool(self.s.fractional.any())  # fractional jobs: shared GPUs may have room
         # the largest gang each type set could ever get, with all GPUs in service
         usable = world.max_usable()
         self.max_usable = usable
@@ -195,15 +196,26 @@ class Simulator:
             raise PolicyError(f"job {job} placed on pools it may not use: {pool_list}")
         if len(pool_list) > 1 and len(set(w.domain[pools].tolist())) != 1:
             raise PolicyError(f"job {job} split across training domains")
-        if (s.allocated[pools] + gpus > s.capacity[pools]).any():
+        fractional = bool(s.fractional[job])
+        if fractional:  # a share of one GPU: an open shared GPU with room, or a newly opened one
+            if len(pool_list) != 1 or n != 1:
+                raise PolicyError(f"job {job} uses part of one GPU, placement gives {gpu_list} on {pool_list}")
+            if s.shared.best_fit(pool_list[0], int(s.milli[job])) < 0 and s.allocated[pools[0]] + 1 > s.capacity[pools[0]]:
+                raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
+        elif (s.allocated[pools] + gpus > s.capacity[pools]).any():
             raise PolicyError(f"job {job} placed beyond capacity of pools {pool_list}")
         speed = w.gang_speed(pools, s.factor, s.pool_speeds[s.speed_row[job]])
         s.dequeue(job, RUNNING)
         s.changes += 1
-        s.allocated[pools] += gpus
+        if fractional:
+            if s.shared.place(job, pool_list[0], int(s.milli[job])):
+                s.allocated[pools[0]] += 1
+            gpu_list = [0]  # its pieces row holds no whole GPU (the shared GPU is the pool's)
+        else:
+            s.allocated[pools] += gpus
         s.speed[job] = speed
         s.run_gpus[job] = n
-        s.rate[job] = float(n) * speed
+        s.rate[job] = float(n) * s.share[job] * speed
         s.run_start_s[job] = s.seg_start_s[job] = s.now_s
         s.ckpt_work_s[job] = s.work_done_s[job]  # a run starts from what the job kept
         if math.isnan(s.first_start_s[job]):
@@ -234,7 +246,8 @@ class Simulator:
         start = float(s.seg_start_s[job])
         elapsed = s.now_s - start
         for row in s.rows[job]:
-            pool, gpus = int(s.pieces.pool[row]), int(s.pieces.gpus[row])
+            pool = int(s.pieces.pool[row])
+            gpus = float(s.share[job]) if s.fractional[job] else int(s.pieces.gpus[row])
             s.allocated_gpu_s[job] += gpus * elapsed
             s.log.append(job, pool, gpus, start, s.now_s, float(s.speed[job]), why)
         if why == ENDED_COMPLETED:
@@ -266,6 +279,10 @@ class Simulator:
         for row in s.rows.pop(job):
             s.allocated[int(s.pieces.pool[row])] -= int(s.pieces.gpus[row])
             s.pieces.remove(row)
+        if s.fractional[job]:
+            pool, closed = s.shared.release(job)
+            if closed:
+                s.allocated[pool] -= 1
         s.rate[job] = 0.0
         s.warm_until_s[job] = math.nan
 
@@ -313,7 +330,7 @@ class Simulator:
             s.ckpt_work_s[job] = self._work_at_checkpoint(job)  # the last checkpoint up to now
             self._close_segment(job, ENDED_RESPEED)
         s.speed[job] = speed
-        s.rate[job] = float(s.run_gpus[job]) * speed
+        s.rate[job] = float(s.run_gpus[job]) * s.share[job] * speed
         s.epoch[job] += 1  # the old end event is stale
         end_s = self._end_s(job)
         for row in s.rows[job]:
@@ -333,7 +350,7 @@ class Simulator:
             pools = p.pool[s.rows[job]]
             speed = w.gang_speed(pools, factor, s.pool_speeds[s.speed_row[job]])
             if not math.isnan(s.warm_until_s[job]):  # no work yet: only its expected end moves
-                rate = float(s.run_gpus[job]) * speed
+                rate = float(s.run_gpus[job]) * s.share[job] * speed
                 left = self.jobs.work_ref_gpu_s[job] - s.work_done_s[job]
                 end_s = s.warm_until_s[job] + left / rate if rate > 0 else math.inf
                 if end_s != p.end_s[s.rows[job][0]]:
@@ -361,12 +378,16 @@ class Simulator:
         if busy_hit <= 0:
             return False
         p = s.pieces
-        rows = np.flatnonzero(p.active[: p.size] & (p.pool[: p.size] == pool))
+        rows = np.flatnonzero(p.active[: p.size] & (p.pool[: p.size] == pool) & (p.gpus[: p.size] > 0))
         rows = rows[np.argsort(p.job[rows], kind="stable")]  # the pool's busy GPUs, in job order
         ends = np.cumsum(p.gpus[rows])
+        whole = int(ends[-1]) if ends.size else 0
         hit = self.rng.choice(a, size=busy_hit, replace=False)
-        jobs = np.unique(p.job[rows[np.searchsorted(ends, hit, side="right")]])
-        for job in jobs.tolist():
+        jobs = set(p.job[rows[np.searchsorted(ends, hit[hit < whole], side="right")]].tolist())
+        shared = s.shared.open_gpus(pool)  # then the pool's shared GPUs: every job on a hit one
+        for h in hit[hit >= whole].tolist():
+            jobs.update(shared[h - whole])
+        for job in sorted(jobs):
             self._interrupt(job, pool)
         s.version += 1
         return True
@@ -431,13 +452,15 @@ class Simulator:
         t.running_jobs.append(len(s.rows))
 
     def _schedule(self) -> None:
-        """One scheduling pass: ask the policy (if a job waits and a GPU is free, or always
-        for a preemptive policy), then apply its preemptions and then its placements."""
+        """One scheduling pass: ask the policy (if a job waits and a GPU is free, or an open
+        shared GPU has room, or always for a preemptive policy), then apply its preemptions
+        and then its placements."""
         s = self.s
         woken, self._woken = self._woken, False
         self._wake_s = math.inf
         preemptive = bool(getattr(self.policy, "preemptive", False))
-        if s.n_queued and (preemptive or (s.capacity > s.allocated).any()):
+        sharing_room = self._sharing and s.shared.has_room()  # a share may fit an open shared GPU
+        if s.n_queued and (preemptive or sharing_room or (s.capacity > s.allocated).any()):
             # a pass the policy asked for is never quiet: time changed its priorities
             s.quiet = s.changes == self._changes_at_pass and not woken
             decision = self.policy.decide(ClusterView(s))

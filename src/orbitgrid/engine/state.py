@@ -7,6 +7,7 @@ from array import array
 
 import numpy as np
 
+from orbitgrid.engine.sharing import SharedGpus
 from orbitgrid.workload.jobs import JobTable
 from orbitgrid.world.pools import World
 
@@ -63,13 +64,13 @@ class AllocationLog:
     def __init__(self) -> None:
         self.job = array("q")
         self.pool = array("q")
-        self.gpus = array("q")
+        self.gpus = array("d")  # whole GPUs, or a fractional job's share of one
         self.start_s = array("d")
         self.end_s = array("d")
         self.speed = array("d")
         self.ended_by = array("b")
 
-    def append(self, job: int, pool: int, gpus: int, start_s: float, end_s: float, speed: float, why: int) -> None:
+    def append(self, job: int, pool: int, gpus: float, start_s: float, end_s: float, speed: float, why: int) -> None:
         self.job.append(job)
         self.pool.append(pool)
         self.gpus.append(gpus)
@@ -82,7 +83,7 @@ class AllocationLog:
         return {
             "job": np.frombuffer(self.job, dtype=np.int64).copy(),
             "pool": np.frombuffer(self.pool, dtype=np.int64).copy(),
-            "gpus": np.frombuffer(self.gpus, dtype=np.int64).copy(),
+            "gpus": np.frombuffer(self.gpus, dtype=np.float64).copy(),
             "start_s": np.frombuffer(self.start_s, dtype=np.float64).copy(),
             "end_s": np.frombuffer(self.end_s, dtype=np.float64).copy(),
             "speed": np.frombuffer(self.speed, dtype=np.float64).copy(),
@@ -137,6 +138,11 @@ class EngineState:
         self.speed = np.zeros(n, dtype=np.float64)
         self.min_gang = np.asarray(jobs.min_gang(), dtype=np.int64)  # = gpus unless elastic
         self.run_gpus = np.zeros(n, dtype=np.int64)  # GPUs of the current (or last) run
+        # fractional jobs: thousandths of a GPU; `share` = GPUs' worth of work per GPU held
+        self.milli = np.asarray(jobs.milli(), dtype=np.int64)
+        self.fractional = self.milli < 1000
+        self.share = self.milli / 1000.0
+        self.shared = SharedGpus(world.n_pools)
         self.epoch = np.zeros(n, dtype=np.int32)
         self.preemptions = np.zeros(n, dtype=np.int32)
         # preempted since its last start: its next start pays the restart overhead

@@ -83,6 +83,8 @@ class ClusterView:
         self.quiet: bool = state.quiet
         self.new_jobs: list[int] = state.new_jobs
         self._domain_free_max: np.ndarray | None = None
+        self._shared: dict[int, list[int]] = {}  # pool -> open shared GPUs' free thousandths (scratch)
+        self._max_room: int | None = None
 
     # --- the queue -------------------------------------------------------------
     def queue_length(self) -> int:
@@ -124,7 +126,7 @@ class ClusterView:
         (plus any restart overhead it has still to pay)."""
         s = self._s
         remaining = self.remaining_work_now_s(jobs)
-        run = remaining / (self.jobs.gpus[jobs] * s.job_max_speed[jobs])
+        run = remaining / (self.jobs.gpus[jobs] * s.share[jobs] * s.job_max_speed[jobs])
         return run + self.restart_overhead_left_s(jobs) if s.restart_overhead_s > 0 else run
 
     def type_set_masks(self) -> np.ndarray:
@@ -154,7 +156,7 @@ class ClusterView:
     def runtime_s(self, placement: Placement) -> float:
         """How long the placement would take to finish the job's remaining work (and to pay
         its restart overhead, if it was preempted)."""
-        rate = float(placement.gpus.sum()) * placement.speed
+        rate = float(placement.gpus.sum()) * float(self._s.share[placement.job]) * placement.speed
         run = self.remaining_work_s(placement.job) / rate
         if self._s.restart_overhead_s > 0 and self._s.restart_due[placement.job]:
             run += self._s.restart_overhead_s
@@ -167,7 +169,11 @@ class ClusterView:
             # (T, P) free GPUs each type set may use, summed per domain: (T, D)
             per_domain = (self._s.type_set_masks * self.free) @ self._s.domain_onehot
             self._domain_free_max = per_domain.max(axis=1)
-        return self._domain_free_max[self.jobs.type_set[jobs]] >= self._s.min_gang[jobs]
+        ok = self._domain_free_max[self.jobs.type_set[jobs]] >= self._s.min_gang[jobs]
+        if self._s.fractional.any():  # a share of a GPU may fit an open shared GPU (a bound: any pool)
+            jobs = np.asarray(jobs, dtype=np.int64)
+            ok |= self._s.fractional[jobs] & (self._s.milli[jobs] <= self._max_shared_room())
+        return ok
 
     def find_placement(self, job: int) -> Placement | None:
         """Where the job's gang would go now: the fastest single pool that holds it (best fit
@@ -176,6 +182,8 @@ class ClusterView:
         largest gang up to its size that one domain can hold now, if that is at least its
         minimum."""
         world = self.world
+        if self._s.fractional[job]:
+            return self._find_shared(job)
         n, n_min = int(self.jobs.gpus[job]), int(self._s.min_gang[job])
         if n_min > self.free_total:
             return None
@@ -219,10 +227,57 @@ class ClusterView:
                 best = Placement(job, cand[:used], gpus, speed)
         return best
 
+    def _find_shared(self, job: int) -> Placement | None:
+        """A fractional job: the fastest pool (for it) whose open shared GPUs have room, the
+        tightest fit among equals (packing, as the engine packs); else the fastest pool with
+        a free GPU to open. None if neither."""
+        pools = self._s.type_set_pools[self.jobs.type_set[job]]
+        speed_of = self.pool_speed(job)
+        milli = int(self._s.milli[job])
+        room = np.array([self._best_room(int(p), milli) for p in pools.tolist()], dtype=np.int64)
+        fit = np.flatnonzero(room >= 0)
+        if fit.size:
+            p = int(pools[fit[np.lexsort((room[fit], -speed_of[pools[fit]]))[0]]])
+        else:
+            has = np.flatnonzero(self.free[pools] > 0)
+            if not has.size:
+                return None
+            p = int(pools[has[np.argmax(speed_of[pools[has]])]])
+        return Placement(job, np.array([p]), np.array([1]), float(speed_of[p]))
+
+    def _shared_rooms(self, pool: int) -> list[int]:
+        """This view's scratch copy of the pool's open shared GPUs' free thousandths."""
+        if pool not in self._shared:
+            self._shared[pool] = [f for f in self._s.shared.free[pool] if f >= 0]
+        return self._shared[pool]
+
+    def _best_room(self, pool: int, milli: int) -> int:
+        """Free thousandths of the pool's tightest open shared GPU that holds `milli`; -1 if none."""
+        fits = [f for f in self._shared_rooms(pool) if f >= milli]
+        return min(fits) if fits else -1
+
+    def _max_shared_room(self) -> int:
+        if self._max_room is None:
+            self._max_room = max((self._s.shared.max_room(p) for p in range(self.world.n_pools)), default=0)
+        return self._max_room
+
     def take(self, placement: Placement) -> None:
         """Reserve the placement's GPUs in this view, so later choices see them as busy."""
-        np.subtract.at(self.free, placement.pools, placement.gpus)
-        self.free_total -= int(placement.gpus.sum())
+        job = placement.job
+        if self._s.fractional[job]:  # as the engine will: the tightest open GPU, or a new one
+            pool, milli = int(placement.pools[0]), int(self._s.milli[job])
+            rooms = self._shared_rooms(pool)
+            fits = [i for i, f in enumerate(rooms) if f >= milli]
+            if fits:
+                i = min(fits, key=lambda k: rooms[k])
+                rooms[i] -= milli
+            else:
+                rooms.append(1000 - milli)
+                self.free[pool] -= 1
+                self.free_total -= 1
+        else:
+            np.subtract.at(self.free, placement.pools, placement.gpus)
+            self.free_total -= int(placement.gpus.sum())
         self._taken.append((placement, self.now_s + self.runtime_s(placement)))
         self._domain_free_max = None
 
@@ -250,7 +305,7 @@ class ClusterView:
         s = self._s
         jobs = np.asarray(jobs, dtype=np.int64)
         running = s.state[jobs] == RUNNING
-        current = np.where(running, s.run_gpus[jobs] * (self.now_s - s.seg_start_s[jobs]), 0.0)
+        current = np.where(running, s.run_gpus[jobs] * s.share[jobs] * (self.now_s - s.seg_start_s[jobs]), 0.0)
         return s.allocated_gpu_s[jobs] + current
 
     def run_start_s(self, jobs: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ Columns (header required; order free):
   tenant       tenant name (default `default`)                        optional
   min_gpus     elastic job: smallest gang it accepts, 1..gpus; empty or
                equal to gpus for a rigid job (default: rigid)          optional
+  gpu_milli    thousandths of one GPU the job uses, 1..1000; below
+               1000 only with gpus 1: it shares a GPU (default 1000)  optional
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from orbitgrid.scenario import MAX_GPUS
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 REQUIRED = ("arrival_h", "gpus", "work_gpu_h")
-OPTIONAL = ("job_id", "gpu_types", "priority", "tenant", "min_gpus")
+OPTIONAL = ("job_id", "gpu_types", "priority", "tenant", "min_gpus", "gpu_milli")
 
 
 def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = None) -> JobTable:
@@ -66,6 +68,7 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
     arrival: list[float] = []
     gpus: list[int] = []
     min_gpus: list[int] = []
+    milli: list[int] = []
     work: list[float] = []
     type_set: list[int] = []
     priority: list[int] = []
@@ -101,6 +104,12 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
                 min_gpus.append(number(row, line, "min_gpus", int, 0, True, gpus[-1]))
             else:
                 min_gpus.append(gpus[-1])
+            if "gpu_milli" in col and row[col["gpu_milli"]].strip():
+                milli.append(number(row, line, "gpu_milli", int, 0, True, 1000))
+                if milli[-1] < 1000 and gpus[-1] != 1:
+                    raise fail(line, "gpu_milli", f"a share of a GPU ({milli[-1]}) needs gpus 1, got {gpus[-1]}")
+            else:
+                milli.append(1000)
             work.append(number(row, line, "work_gpu_h", float, 0.0, True))
             types_text = row[col["gpu_types"]].strip() if "gpu_types" in col else ""
             if types_text in ("", ANY_GPU):
@@ -130,4 +139,5 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
         tenants=tuple(tenants) or ("default",),
         names=tuple(names),
         min_gpus=np.asarray(min_gpus, dtype=np.int32) if min_gpus != gpus else None,
+        gpu_milli=np.asarray(milli, dtype=np.int32) if any(m < 1000 for m in milli) else None,
     )

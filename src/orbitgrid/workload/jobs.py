@@ -25,6 +25,11 @@ class JobTable:
     Elastic jobs: `min_gpus[j] < gpus[j]` means job j may start on any gang size from
     `min_gpus[j]` to `gpus[j]` (chosen at each start, then fixed until the gang stops), its
     rate proportional to the size (linear scaling). None: every job is rigid.
+
+    Fractional jobs: `gpu_milli[j] < 1000` (with a gang of one) means job j uses that many
+    thousandths of one GPU, sharing the GPU with other such jobs (engine/sharing.py); its
+    work is in reference-GPU-seconds like any other, done at gpu_milli/1000 x speed.
+    None: every job uses whole GPUs.
     """
 
     arrival_s: np.ndarray  # float64
@@ -40,6 +45,7 @@ class JobTable:
     class_gpus: tuple[str, ...] = ()
     class_speed: np.ndarray | None = None  # float64 (C, len(class_gpus)); NaN: catalogue
     min_gpus: np.ndarray | None = None  # int32 (N), smallest gang an elastic job accepts
+    gpu_milli: np.ndarray | None = None  # int32 (N), thousandths of a GPU; 1000: whole GPUs
 
     def __len__(self) -> int:
         return int(self.arrival_s.shape[0])
@@ -54,6 +60,10 @@ class JobTable:
     def min_gang(self) -> np.ndarray:
         """Each job's smallest acceptable gang (its gang size unless elastic)."""
         return self.gpus if self.min_gpus is None else self.min_gpus
+
+    def milli(self) -> np.ndarray:
+        """Thousandths of a GPU each job uses per GPU of its gang (1000 unless fractional)."""
+        return np.full(len(self), 1000, dtype=np.int32) if self.gpu_milli is None else self.gpu_milli
 
     def speed_classes(self) -> np.ndarray:
         """Each job's speed class, -1 for catalogue speeds (an array even when there are none)."""
@@ -85,6 +95,7 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
             cls = np.where(cls >= 0, cls + offset, -1).astype(np.int32)
         parts.setdefault("cls", []).append(cls)
         parts.setdefault("min", []).append(t.min_gang())
+        parts.setdefault("milli", []).append(t.milli())
         ts_map = np.array([type_sets.setdefault(s, len(type_sets)) for s in t.type_sets], dtype=np.int32)
         tn_map = np.array([tenants.setdefault(s, len(tenants)) for s in t.tenants], dtype=np.int32)
         parts["arrival_s"].append(t.arrival_s)
@@ -115,6 +126,7 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         class_gpus=class_gpus if class_rows else (),
         class_speed=np.concatenate(class_rows) if class_rows else None,
         min_gpus=np.concatenate(parts["min"])[order] if any(t.min_gpus is not None for t in tables) else None,
+        gpu_milli=np.concatenate(parts["milli"])[order] if any(t.gpu_milli is not None for t in tables) else None,
     )
 
 
@@ -147,4 +159,5 @@ def take_jobs(jobs: JobTable, mask: np.ndarray) -> JobTable:
         class_gpus=jobs.class_gpus,
         class_speed=jobs.class_speed,
         min_gpus=jobs.min_gpus[mask] if jobs.min_gpus is not None else None,
+        gpu_milli=jobs.gpu_milli[mask] if jobs.gpu_milli is not None else None,
     )

@@ -24,8 +24,13 @@ type, so it is restricted to the matrix types where it runs.
 Rows the engine cannot run are left out and counted, never guessed: jobs with no
 duration (Pollux jobs run to convergence), Gavel jobs whose (type, scale factor) the
 matrix does not list or that run on no mapped type, and GPU-type constraints that
-`gpu_types` does not map to catalogue names. Fractional-GPU pods (Alibaba) take a whole
-GPU each: the engine allocates whole GPUs.
+`gpu_types` does not map to catalogue names.
+
+GPU-sharing pods (Alibaba: one GPU, `gpu_milli` below 1000) become fractional jobs that
+share GPUs with others (engine/sharing.py): work = duration x gpu_milli/1000 (x the
+measured_on ratio), done at gpu_milli/1000 of a GPU's speed, so the pod runs its trace
+duration again. A pod asking for several GPUs at a fraction each (none in the 2023 trace)
+takes whole GPUs and is counted as rounded up.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class TraceJobsNote:
     before_start: int
     rounded_up: int
     unmapped_types: int
+    fractional: int = 0  # jobs that use part of one GPU
     no_throughput: int = 0  # Gavel jobs the matrix cannot time (unlisted, or no mapped type runs them)
 
 
@@ -103,14 +109,16 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
     unmapped_rows = keep & code_unmapped[raw_index]
     unmapped = int(unmapped_rows.sum())
     keep &= ~unmapped_rows
-    gang = np.ceil(gpus_f).astype(np.int64)
+    milli = pc.fill_null(table.column("gpu_milli"), 1000).to_numpy(zero_copy_only=False).astype(np.int64)
+    fractional = (milli < 1000) & (gpus_f < 1.0)  # a share of one GPU
+    gang = np.where(fractional, 1, np.ceil(gpus_f)).astype(np.int64)
     if (gang[keep] > MAX_GPUS).any():
         raise InputError([Problem(file_label or str(path), None, "gpus", f"a job asks for more than {MAX_GPUS:,} GPUs")])
     if classes is not None:
         ratio = classes.anchor_ratio[np.maximum(classes.row_class, 0)]
     else:
         ratio = speed_of[spec.measured_on or reference_gpu] / speed_of[reference_gpu]
-    work = duration * gang * ratio
+    work = duration * np.where(fractional, gpus_f, gang) * ratio
     tenant_values, tenant = _codes(table.column("tenant"))
     tenant_names = [t if t is not None else "default" for t in tenant_values]
     prio = pc.fill_null(table.column("priority"), 0).to_numpy(zero_copy_only=False)
@@ -131,6 +139,8 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
         tenants=tuple(tenant_names[k] for k in used_tenants.tolist()),
         names=tuple(f"{spec.format}:{names[i]}" for i in order.tolist()),
     )
+    if fractional[order].any():
+        jobs = dataclasses.replace(jobs, gpu_milli=np.where(fractional[order], milli[order], 1000).astype(np.int32))
     no_throughput = 0
     if classes is not None:
         used_classes, class_of = np.unique(classes.row_class[order], return_inverse=True)
@@ -139,7 +149,8 @@ def jobs_from_trace(spec: TraceSpec, path: Path, speed_of: dict[str, float], ref
         no_throughput = int((classes.row_class < 0).sum())
     note = TraceJobsNote(rows=n, used=int(order.size), no_duration=int((~has).sum()) - no_throughput,
                          before_start=int((has & ~after).sum()),
-                         rounded_up=int((keep & (gpus_f != np.floor(gpus_f))).sum()), unmapped_types=unmapped,
+                         rounded_up=int((keep & ~fractional & (gpus_f != np.floor(gpus_f))).sum()),
+                         fractional=int((keep & fractional).sum()), unmapped_types=unmapped,
                          no_throughput=no_throughput)
     return jobs, note
 
