@@ -81,3 +81,13 @@ def test_a_share_of_several_gpus_is_refused(write_scenario):
         _run(write_scenario, "arrival_h,gpus,gpu_milli,work_gpu_h\n0,2,500,1\n")
     p = info.value.problems[0]
     assert (p.line, p.path) == (2, "gpu_milli") and "needs gpus 1" in p.message
+
+
+def test_shares_that_do_not_add_up_in_binary(write_scenario):
+    """Shares 0.1, 0.2 and 0.4 start together and leave 0.2 first, then 0.4, then 0.1: in
+    floating point that running sum ends at -2.8e-17, not 0. The invariant check counts
+    thousandths, so the run stands. Ends: 1 h (0.2 GPU-h at 0.2), 2 h (0.8 at 0.4), 3 h
+    (0.3 at 0.1); the whole-GPU job waits for the empty GPU: 3-4 h."""
+    jobs_csv = "arrival_h,gpus,gpu_milli,work_gpu_h\n0,1,100,0.3\n0,1,200,0.2\n0,1,400,0.8\n0,1,,1\n"
+    _, jobs = _run(write_scenario, jobs_csv, count=1)
+    assert [j["end_h"] for j in jobs] == pytest.approx([3, 1, 2, 4])

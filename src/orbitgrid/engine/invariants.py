@@ -102,7 +102,9 @@ def _check_never_over_allocated(log: dict[str, np.ndarray], n_pools: int, edges_
         return
     pool = np.concatenate([log["pool"], log["pool"]])
     t = np.concatenate([log["start_s"], log["end_s"]])
-    d = np.concatenate([log["gpus"], -log["gpus"]])
+    # in thousandths of a GPU, exactly (fractional jobs log shares such as 0.46)
+    milli = np.rint(log["gpus"] * 1000).astype(np.int64)
+    d = np.concatenate([milli, -milli])
     order = np.lexsort((d, t, pool))
     pool, t, d = pool[order], t[order], d[order]
     level = np.cumsum(d)
@@ -113,11 +115,11 @@ def _check_never_over_allocated(log: dict[str, np.ndarray], n_pools: int, edges_
     k = np.clip(np.searchsorted(edges_s, t, side="right") - 1, 0, capacity.shape[0] - 1)
     # judge each pool's level once all changes at an instant have applied
     settled = np.r_[(pool[1:] != pool[:-1]) | (t[1:] != t[:-1]), True]
-    over = settled & (level > capacity[k, pool])
+    over = settled & (level > capacity[k, pool] * 1000)
     if over.any():
         i = int(np.flatnonzero(over)[0])
         raise InvariantError(
-            f"pool {int(pool[i])} over-allocated at t={t[i] / 3600:.4f} h: {int(level[i])} GPUs "
+            f"pool {int(pool[i])} over-allocated at t={t[i] / 3600:.4f} h: {level[i] / 1000:g} GPUs "
             f"on a capacity of {int(capacity[k[i], pool[i]])}"
         )
     if (level < 0).any():
