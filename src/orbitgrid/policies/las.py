@@ -64,6 +64,7 @@ class DiscretizedLasPolicy:
         self.run_t0 = np.zeros(n)  # start of its latest run, and its attained service then
         self.run_a0 = np.zeros(n)
         self.rank = np.zeros(n, dtype=np.int64)
+        self._flag = np.zeros(n, dtype=bool)
         self.klass = np.zeros(n, dtype=np.int64)
 
     def decide(self, view: ClusterView) -> Decision:
@@ -123,8 +124,15 @@ class DiscretizedLasPolicy:
         if started.size:
             self.run_t0[started] = now
             self.run_a0[started] = view.attained_gpu_s(started)
-        still = np.setdiff1d(running, np.asarray(preempted, dtype=np.int64))
-        is_running = np.isin(cand, still) | np.isin(cand, started)
+        # running after this pass: (running less preempted) or started; a scratch flag per
+        # job, set and cleared here (no sorting, unlike isin/setdiff1d)
+        flag = self._flag
+        flag[running] = True
+        flag[np.asarray(preempted, dtype=np.int64)] = False
+        flag[started] = True
+        is_running = flag[cand]
+        flag[running] = False
+        flag[started] = False
         wake = math.inf
         lv = self.level[cand]
         deeper = is_running & (lv < self.thresholds.size)
