@@ -246,6 +246,11 @@ class PolicySpec(_Model):
     gavel_round_s: PositiveFloat = Field(
         default=360.0, description="gavel: round length; gangs start and stop only at round boundaries"
     )
+    # false: Gavel's heterogeneity-agnostic baselines (its MaxMinFairnessPolicy, "LAS" in
+    # the paper, sets every job's throughput on every type to 1 before the same LP)
+    gavel_heterogeneity_aware: bool = Field(
+        default=True, description="gavel: the LP sees each job's throughput per GPU type; false: all types alike"
+    )
     gavel_priority_weights: dict[int, PositiveFloat] = Field(
         default_factory=dict, max_length=1000,
         description="gavel (max_min_fairness): weight of the jobs of each priority; unlisted: 1",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+
+import numpy as np
 from pathlib import Path
 
 import pytest
@@ -279,3 +281,24 @@ def test_speed_classes_survive_merging_with_other_jobs(tmp_path):
                                             gavel_jobs.speed_class[2]]
     assert merged.class_gpus == ("K80", "V100")
     assert list(merged.class_speed[merged.speed_class[0]]) == [2.0 / 10.0, 1.0]
+
+
+def test_gavel_agnostic_baseline_sees_every_type_alike(write_scenario, tmp_path):
+    """gavel_heterogeneity_aware: false is Gavel's MaxMinFairnessPolicy ("LAS" in the paper):
+    the LP input is 1 per GPU of the gang on every type the job may use."""
+    from orbitgrid.engine.state import EngineState
+    from orbitgrid.policies.base import ClusterView
+    from orbitgrid.policies.gavel import GavelPolicy
+    from orbitgrid.workload import build_jobs
+    from orbitgrid.world.pools import build_world
+
+    matrix = '{"v100": {"(\'X\', 1)": {"null": 10.0}}, "k80": {"(\'X\', 1)": {"null": 1.0}}}'
+    loaded = _two_type_scenario(write_scenario, tmp_path, matrix, ["X\tx\t-n\t1\t36000\t0\t1"],
+                                "{name: gavel, gavel_heterogeneity_aware: false}")
+    view = ClusterView(EngineState(build_world(loaded.scenario, loaded.base_dir, 0), build_jobs(loaded, 0)))
+    policy = GavelPolicy(loaded.scenario.policy)
+    policy._setup(view)
+    T = policy.throughput(view, np.arange(1), np.ones((1, policy.K)))
+    assert T.tolist() == [[1.0, 1.0]]
+    result = simulate(loaded)  # it still runs where it is fastest: the V100, 1 h
+    assert result.summary["mean_jct_h"] == pytest.approx(1.0, rel=1e-6)

@@ -315,6 +315,7 @@ class GavelPolicy:
     def __init__(self, spec: PolicySpec) -> None:
         self.spec = spec
         self.objective = spec.gavel_objective
+        self.aware = spec.gavel_heterogeneity_aware
         self.round_s = float(spec.gavel_round_s)
         self.weight_of_priority = {int(k): float(v) for k, v in spec.gavel_priority_weights.items()}
         self.restart_overhead_s = float(spec.restart_overhead_s)
@@ -331,6 +332,8 @@ class GavelPolicy:
         """(len(jobs), K): each gang's rate on each type (reference-GPU-seconds per second):
         gang x the job's speed on the type (its speed class's measured figure, else the
         catalogue's) where the job may use the type (`usable`), else 0."""
+        if not self.aware:  # Gavel's agnostic baseline: every type is worth the same
+            return view.jobs.gpus[jobs][:, None].astype(np.float64) * usable
         speed = self.class_type_speed[self.speed_row[jobs]]
         return view.jobs.gpus[jobs][:, None].astype(np.float64) * speed * usable
 
