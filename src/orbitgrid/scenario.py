@@ -229,6 +229,12 @@ class PolicySpec(_Model):
     restart_overhead_s: NonNegFloat = Field(
         default=0.0, description="a gang started again after a preemption does no work for this long"
     )
+    schedule_interval_s: PositiveFloat | None = Field(
+        default=None, description="the policy decides only at multiples of this (a periodic scheduler); none: at every event"
+    )
+    las_preempt_within_queue: bool = Field(
+        default=False, description="las: a waiting job may preempt a later job of its own queue (Pollux's Tiresias)"
+    )
     # Tiresias' simulator (github.com/SymbioticLab/Tiresias, simulator/jobs.py): 3 queues,
     # queue_limit [3250, 7200, ...] GPU-seconds, of which 3 queues use the first two
     las_thresholds_gpu_h: list[PositiveFloat] = Field(

@@ -267,3 +267,32 @@ def test_las_beats_fifo_on_mean_jct(write_scenario):
     srtf = simulate(write_scenario(RANDOM.format(policy="{name: sjf, preemptive: true}"), name="s.yaml"))
     assert las.summary["mean_jct_h"] < fifo.summary["mean_jct_h"]
     assert srtf.summary["mean_jct_h"] < fifo.summary["mean_jct_h"]
+
+
+def test_periodic_scheduler_waits_for_its_interval(write_scenario):
+    """schedule_interval_s 1 h, FIFO on 4 H100: job0 (0 h, 4 GPUs, 8 GPU-h) starts at 0 (a
+    multiple) and runs 0-2 h; job1 (0.5 h, 4 GPUs, 2 GPU-h) starts at the 2 h pass and runs
+    2-2.5 h; job2 (2.25 h, 4 GPUs, 1 GPU-h) waits for job1 and then for the 3 h pass.
+    Event-driven, job2 starts when job1 ends: 2.5 h."""
+    jobs = "arrival_h,gpus,work_gpu_h\n0,4,8\n0.5,4,2\n2.25,4,1\n"
+    r = _run(write_scenario, "{name: fifo, schedule_interval_s: 3600}", jobs)
+    assert [j["first_start_h"] for j in _jobs(r)] == pytest.approx([0.0, 2.0, 3.0])
+    r = _run(write_scenario, "{name: fifo}", jobs, name="b.yaml")
+    assert [j["first_start_h"] for j in _jobs(r)] == pytest.approx([0.0, 2.0, 2.5])
+
+
+def test_preemption_within_a_queue(write_scenario):
+    """One LAS queue (threshold 1000 GPU-h) on 4 H100. A (0 h, 2 GPUs, 2 GPU-h) runs 0-1 h.
+    B (0.1 h, 4 GPUs, 4 GPU-h) does not fit and waits. C (0.2 h, 2 GPUs, 20 GPU-h) fits the
+    2 free GPUs and starts. At 1 h A ends; B needs 4.
+    Default (the Tiresias authors' simulator): B may not preempt C, same queue; it waits for C
+    (ends 10.2 h): B 10.2-11.2 h.
+    las_preempt_within_queue (Pollux's Tiresias, strict order): B entered first, so it
+    preempts C at 1 h and runs 1-2 h; C, 0.8 h x 2 GPUs = 1.6 GPU-h done, restarts at 2 h
+    with 18.4 GPU-h: 9.2 h, ends 11.2 h."""
+    jobs = "arrival_h,gpus,work_gpu_h\n0,2,2\n0.1,4,4\n0.2,2,20\n"
+    base = "{{name: las, preemptive: true, las_thresholds_gpu_h: [1000]{extra}}}"
+    r = _run(write_scenario, base.format(extra=""), jobs, horizon=20)
+    assert [j["end_h"] for j in _jobs(r)] == pytest.approx([1.0, 11.2, 10.2]) and r.summary["preemptions"] == 0
+    r = _run(write_scenario, base.format(extra=", las_preempt_within_queue: true"), jobs, horizon=20, name="s.yaml")
+    assert [j["end_h"] for j in _jobs(r)] == pytest.approx([1.0, 2.0, 11.2]) and r.summary["preemptions"] == 1

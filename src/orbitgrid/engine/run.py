@@ -63,6 +63,7 @@ def simulate(
         world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit,
         seed=int(seed), checkpoint_interval_s=checkpoint_s, on_fault=wl.on_fault,
         restart_overhead_s=sc.policy.restart_overhead_s, on_preemption=wl.on_preemption,
+        schedule_interval_s=sc.policy.schedule_interval_s,
     )  # fmt: skip
     out = sim.run(progress)
     s = out.state

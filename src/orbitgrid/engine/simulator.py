@@ -121,7 +121,11 @@ class Simulator:
         on_fault: OnFault = "rollback",
         restart_overhead_s: float | None = None,
         on_preemption: str = "keep",
+        schedule_interval_s: float | None = None,
     ):
+        if schedule_interval_s is not None and not (schedule_interval_s > 0 and math.isfinite(schedule_interval_s)):
+            raise ValueError(f"schedule interval must be positive, not {schedule_interval_s}")
+        self.schedule_interval_s = schedule_interval_s
         if checkpoint_interval_s is not None and not checkpoint_interval_s > 0:
             raise ValueError(f"checkpoint interval must be positive, not {checkpoint_interval_s}")
         if restart_overhead_s is None:  # the policy carries the scenario's setting
@@ -485,6 +489,20 @@ class Simulator:
         if wake_s is not None and wake_s > s.now_s:
             self._wake_s = float(wake_s)
 
+    def _between_passes(self, now: float) -> bool:
+        """A periodic scheduler (schedule_interval_s) decides only at multiples of its
+        interval: off one, defer the pass to the next (as a wake-up) and say so."""
+        every = self.schedule_interval_s
+        if every is None:
+            return False
+        k = round(now / every)
+        if abs(now - k * every) <= 1e-9 * max(1.0, abs(now)):
+            return False
+        boundary = (math.floor(now / every) + 1) * every
+        self._wake_s = min(self._wake_s, boundary)
+        self._woken = False
+        return True
+
     # --- the loop ------------------------------------------------------------------
     def run(self, progress: ProgressFn | None = None) -> SimOutput:
         s, jobs, heap = self.s, self.jobs, self.heap
@@ -543,7 +561,7 @@ class Simulator:
             if t_wake <= now:  # the pass the policy asked for
                 self._wake_s = math.inf
                 self._woken = True
-            if changed or self._woken:
+            if (changed or self._woken) and not self._between_passes(now):
                 self._schedule()
             if ticked:
                 self._record_queue()

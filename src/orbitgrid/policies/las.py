@@ -53,6 +53,7 @@ class DiscretizedLasPolicy:
         self.restart_overhead_s = float(spec.restart_overhead_s)
         self.thresholds = np.asarray(spec.las_thresholds_gpu_h, dtype=np.float64) * SECONDS_PER_HOUR  # GPU-s
         self.knob = spec.las_promote_knob
+        self.within_queue = spec.las_preempt_within_queue
         self._n = -1
 
     def _setup(self, n: int) -> None:
@@ -114,7 +115,10 @@ class DiscretizedLasPolicy:
         order = np.lexsort((cand, self.entered_s[cand], lv, prio))
         ranked = cand[order]
         self.rank[ranked] = np.arange(ranked.size)
-        self.klass[ranked] = np.cumsum(np.r_[True, (np.diff(prio[order]) != 0) | (np.diff(lv[order]) != 0)])
+        if self.within_queue:  # Pollux's Tiresias: strict order, any later job may be preempted
+            self.klass[ranked] = np.arange(ranked.size)
+        else:
+            self.klass[ranked] = np.cumsum(np.r_[True, (np.diff(prio[order]) != 0) | (np.diff(lv[order]) != 0)])
         queued_sorted = queued[np.argsort(self.rank[queued], kind="stable")]
         starts, preempted = priority_pass(view, queued_sorted, running, self.rank, self.klass, True)
 
