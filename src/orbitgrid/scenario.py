@@ -261,6 +261,11 @@ class PolicySpec(_Model):
         default_factory=dict, max_length=1000,
         description="gavel (max_min_fairness): weight of the jobs of each priority; unlisted: 1",
     )
+    # YARN's capacity scheduler with preemption; Kubernetes priority classes; spot instances
+    reserved_gpus: dict[Annotated[str, Field(min_length=1)], Annotated[Int, Field(ge=0, le=MAX_GPUS)]] = Field(
+        default_factory=dict, max_length=10_000,
+        description="reserved: GPUs guaranteed to each tenant; their jobs within it preempt spot work",
+    )
 
     @field_validator("las_thresholds_gpu_h")
     @classmethod
@@ -702,6 +707,14 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             check_gpu(("workload", "trace", "gpu_types", trace_name), gpu)
     if sc.policy.name not in registry.names():
         add(("policy", "name"), f"unknown policy {sc.policy.name!r}", _suggest(sc.policy.name, registry.names()))
+    if sc.policy.reserved_gpus and wl.generator is not None and wl.csv is None and wl.trace is None:
+        # only generated jobs: every tenant is known now (a job file's or a trace's tenants
+        # are checked by the `reserved` policy when the run starts)
+        tenant_names = [t.name for t in wl.generator.tenants]
+        for tenant in sc.policy.reserved_gpus:
+            if tenant not in tenant_names:
+                add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
+                    _suggest(tenant, tenant_names))
     return problems
 
 

@@ -43,7 +43,7 @@ def _load_builtins() -> None:
     """Import the built-in policies, then any installed package's entry points in the
     group `orbitgrid.policies` (importing a module runs its @register_policy)."""
     global _plugins_loaded
-    from orbitgrid.policies import backfill, fifo, gavel, las, sjf  # noqa: F401
+    from orbitgrid.policies import backfill, fifo, gavel, las, pack, reserved, sjf  # noqa: F401
 
     if not _plugins_loaded:
         _plugins_loaded = True
