@@ -414,3 +414,13 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, sig: str) -> None:
     assert "interrupted: no run folder was written" in err
     assert "Traceback" not in err
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_gavel_run_json_is_clean_json(tmp_path: Path) -> None:
+    """The HiGHS solver prints a banner on file descriptor 1 when it starts; `--json` output
+    must still be JSON alone."""
+    (tmp_path / "g.yaml").write_text(TINY.replace("name: backfill", "name: gavel"), encoding="utf-8")
+    proc = orbitgrid("run", "g.yaml", "--out", "OUT", "--json", "--no-report", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "HiGHS" not in proc.stdout
+    assert json.loads(proc.stdout)["jobs_submitted"] > 0

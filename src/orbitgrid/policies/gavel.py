@@ -77,6 +77,8 @@ HiGHS is deterministic.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -123,6 +125,23 @@ def equal_share(throughput: np.ndarray, gpus: np.ndarray, capacity: np.ndarray) 
     return share / np.maximum(share.sum(axis=1), 1.0)[:, None]
 
 
+def _quiet_highs():
+    """A HiGHS instance with its log off. Its constructor prints a banner on the process's
+    standard output (file descriptor 1, below Python) before any option can be set, and
+    `orbitgrid run` prints its results there: point descriptor 1 elsewhere while it runs."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class _Lp:
     """max c'x (+ t) over x[j, k] in [0, 1] for the pairs with coef > 0, subject to
     row sums <= 1, sum_j gpus_j x[j, k] <= capacity_k, and per job
@@ -161,8 +180,7 @@ class _Lp:
         lp.row_upper_ = np.concatenate([np.ones(J), np.asarray(capacity, float), np.full(J, INF)])
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
-        self.h = h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        self.h = h = _quiet_highs()
         h.passModel(lp)
         self.solves = 0
 
