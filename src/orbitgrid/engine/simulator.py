@@ -160,6 +160,8 @@ class Simulator:
         f = world.orbital_speed_factor
         self._throttled = bool(world.orbital_pools.size and f.size and (f != 1.0).any())
         self._sharing = bool(self.s.fractional.any())  # fractional jobs: shared GPUs may have room
+        self._min_gang = self.s.min_gang.tolist()  # gang bounds as Python ints, read per start
+        self._max_gang_of = jobs.gpus.tolist()
         # the largest gang each type set could ever get, with all GPUs in service
         usable = world.max_usable()
         self.max_usable = usable
@@ -192,7 +194,7 @@ class Simulator:
             raise PolicyError(f"job {job} placed but not queued")
         pool_list, gpu_list = pools.tolist(), gpus.tolist()
         n = sum(gpu_list)
-        if not int(s.min_gang[job]) <= n <= int(self.jobs.gpus[job]) or min(gpu_list) <= 0:
+        if not self._min_gang[job] <= n <= self._max_gang_of[job] or min(gpu_list) <= 0:
             want = (f"{self.jobs.gpus[job]}" if s.min_gang[job] == self.jobs.gpus[job]
                     else f"{s.min_gang[job]} to {self.jobs.gpus[job]}")
             raise PolicyError(f"job {job} wants {want} GPUs, placement gives {gpu_list}")
@@ -200,7 +202,7 @@ class Simulator:
             raise PolicyError(f"job {job} placed on pools it may not use: {pool_list}")
         if len(pool_list) > 1 and len(set(w.domain[pools].tolist())) != 1:
             raise PolicyError(f"job {job} split across training domains")
-        fractional = bool(s.fractional[job])
+        fractional = self._sharing and bool(s.fractional[job])
         if fractional:  # a share of one GPU: an open shared GPU with room, or a newly opened one
             if len(pool_list) != 1 or n != 1:
                 raise PolicyError(f"job {job} uses part of one GPU, placement gives {gpu_list} on {pool_list}")
@@ -219,7 +221,7 @@ class Simulator:
             s.allocated[pools] += gpus
         s.speed[job] = speed
         s.run_gpus[job] = n
-        s.rate[job] = float(n) * s.share[job] * speed
+        s.rate[job] = n * float(s.share[job]) * speed if fractional else n * speed
         s.run_start_s[job] = s.seg_start_s[job] = s.now_s
         s.ckpt_work_s[job] = s.work_done_s[job]  # a run starts from what the job kept
         if math.isnan(s.first_start_s[job]):

@@ -143,6 +143,7 @@ class EngineState:
         self.fractional = self.milli < 1000
         self.share = self.milli / 1000.0
         self.shared = SharedGpus(world.n_pools)
+        self.any_fractional = bool(self.fractional.any())
         self.epoch = np.zeros(n, dtype=np.int32)
         self.preemptions = np.zeros(n, dtype=np.int32)
         # preempted since its last start: its next start pays the restart overhead

@@ -156,7 +156,9 @@ class ClusterView:
     def runtime_s(self, placement: Placement) -> float:
         """How long the placement would take to finish the job's remaining work (and to pay
         its restart overhead, if it was preempted)."""
-        rate = float(placement.gpus.sum()) * float(self._s.share[placement.job]) * placement.speed
+        rate = float(placement.gpus.sum()) * placement.speed
+        if self._s.any_fractional:
+            rate *= float(self._s.share[placement.job])
         run = self.remaining_work_s(placement.job) / rate
         if self._s.restart_overhead_s > 0 and self._s.restart_due[placement.job]:
             run += self._s.restart_overhead_s
@@ -170,7 +172,7 @@ class ClusterView:
             per_domain = (self._s.type_set_masks * self.free) @ self._s.domain_onehot
             self._domain_free_max = per_domain.max(axis=1)
         ok = self._domain_free_max[self.jobs.type_set[jobs]] >= self._s.min_gang[jobs]
-        if self._s.fractional.any():  # a share of a GPU may fit an open shared GPU (a bound: any pool)
+        if self._s.any_fractional:  # a share of a GPU may fit an open shared GPU (a bound: any pool)
             jobs = np.asarray(jobs, dtype=np.int64)
             ok |= self._s.fractional[jobs] & (self._s.milli[jobs] <= self._max_shared_room())
         return ok
@@ -182,7 +184,7 @@ class ClusterView:
         largest gang up to its size that one domain can hold now, if that is at least its
         minimum."""
         world = self.world
-        if self._s.fractional[job]:
+        if self._s.any_fractional and self._s.fractional[job]:
             return self._find_shared(job)
         n, n_min = int(self.jobs.gpus[job]), int(self._s.min_gang[job])
         if n_min > self.free_total:
@@ -264,7 +266,7 @@ class ClusterView:
     def take(self, placement: Placement) -> None:
         """Reserve the placement's GPUs in this view, so later choices see them as busy."""
         job = placement.job
-        if self._s.fractional[job]:  # as the engine will: the tightest open GPU, or a new one
+        if self._s.any_fractional and self._s.fractional[job]:  # as the engine will: the tightest open GPU, or a new one
             pool, milli = int(placement.pools[0]), int(self._s.milli[job])
             rooms = self._shared_rooms(pool)
             fits = [i for i, f in enumerate(rooms) if f >= milli]
