@@ -91,3 +91,21 @@ def test_shares_that_do_not_add_up_in_binary(write_scenario):
     jobs_csv = "arrival_h,gpus,gpu_milli,work_gpu_h\n0,1,100,0.3\n0,1,200,0.2\n0,1,400,0.8\n0,1,,1\n"
     _, jobs = _run(write_scenario, jobs_csv, count=1)
     assert [j["end_h"] for j in jobs] == pytest.approx([3, 1, 2, 4])
+
+
+def test_a_fault_on_a_shared_gpu_stops_every_job_on_it(write_scenario):
+    """One pool of 2 GPUs (an orbital pool from test_throttle_and_fault_hits, so faults can be
+    set by hand): two shares of 500 on one GPU, a whole-GPU job on the other. At 1 h a fault
+    takes both GPUs: all three jobs lose their hour (no checkpoints) and queue again; they
+    restart at once (the GPUs are back): the shares need 1 GPU-h at 0.5, the whole job 2 GPU-h
+    at 1, so all end at 3 h."""
+    from test_throttle_and_fault_hits import _world
+
+    from orbitgrid.engine import simulate
+
+    loaded = write_scenario(SCENARIO.format(count=2, policy="{name: fifo}"),
+                            "arrival_h,gpus,gpu_milli,work_gpu_h\n0,1,500,1\n0,1,500,1\n0,1,,2\n")
+    r = simulate(loaded, world=_world([2], 20, faults=[(1.0, 0, 2)]))
+    jobs = r.tables["jobs"].to_pylist()
+    assert [j["fault_interruptions"] for j in jobs] == [1, 1, 1]
+    assert [j["end_h"] for j in jobs] == pytest.approx([3.0, 3.0, 3.0])
