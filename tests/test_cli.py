@@ -402,9 +402,13 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, sig: str) -> None:
         "workload: {generator: {arrival_rate_per_h: 200, gpus_per_job: {max: 64}}}\n"
     )
     out = tmp_path / "out"
+    # a test run from a background job inherits SIGINT ignored (POSIX shells do that to `&`
+    # jobs), and Python then keeps it ignored: give the child the default disposition, as a
+    # terminal would
     proc = subprocess.Popen(
         [sys.executable, "-m", "orbitgrid", "run", str(scenario), "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(3.0)
     assert proc.poll() is None, "the run should still be going"
