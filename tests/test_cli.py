@@ -428,3 +428,18 @@ def test_gavel_run_json_is_clean_json(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "HiGHS" not in proc.stdout
     assert json.loads(proc.stdout)["jobs_submitted"] > 0
+
+
+def test_a_policy_setting_checked_at_run_time_names_its_line(tmp_path: Path) -> None:
+    """reserved_gpus names a tenant no job of the job file has: found when the run starts,
+    reported at the scenario's line of that field, exit 2, nothing written."""
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,tenant\n0,4,1,lab\n", encoding="utf-8")
+    (tmp_path / "r.yaml").write_text(
+        "name: r\nsimulation: {duration_h: 2}\n"
+        "sites: [{name: s, location: {lat_deg: 0, lon_deg: 0}, power_cap_mw: 1, pue: 1.1,\n"
+        "         pools: [{name: p, gpu: H100, count: 8}]}]\n"
+        "workload: {csv: jobs.csv}\npolicy:\n  name: reserved\n  reserved_gpus: {labb: 4}\n", encoding="utf-8")
+    proc = orbitgrid("run", "r.yaml", "--out", "OUT", cwd=tmp_path)
+    (only,) = _assert_user_error(proc)
+    assert only.startswith("r.yaml:8: policy.reserved_gpus.labb: ")
+    assert _entries(tmp_path / "OUT") == []

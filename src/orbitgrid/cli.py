@@ -37,6 +37,22 @@ SUMMARY_FORMATS = {
 }
 
 
+def _in_scenario_file(exc: InputError, scenario: Path) -> InputError:
+    """Problems a run finds in the scenario itself (file "scenario", e.g. a policy setting
+    checked against the jobs) get the scenario's file name and the line of their field."""
+    if not any(p.file == "scenario" for p in exc.problems):
+        return exc
+    from orbitgrid.errors import Problem
+    from orbitgrid.yaml_lines import load_yaml_with_lines
+
+    _, lines = load_yaml_with_lines(scenario)
+    return InputError([
+        Problem(str(scenario), lines.line_of(tuple(p.path.split("."))), p.path, p.message, p.hint)
+        if p.file == "scenario" else p
+        for p in exc.problems
+    ])
+
+
 def _fail(exc: InputError, all_lines: bool = False) -> None:
     lines = exc.all_lines() if all_lines else [exc.first_line()]
     for line in lines:
@@ -189,7 +205,7 @@ def _run_one(loaded, scenario: Path, seed: int, out_dir: Path, report: bool, nam
         result = simulate(loaded, seed, progress)
     except InputError as exc:
         progress.close()
-        _fail(exc)
+        _fail(_in_scenario_file(exc, scenario))
     except KeyboardInterrupt:
         _interrupted()
     finally:
