@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from orbitgrid.engine import simulate
+from test_las import RANDOM as LAS_RANDOM  # noqa: E402  (the shared random scenario)
 
 V = 125 / 989.4  # V100 speed
 MIXED = 0.9  # 1 - mixed_gang_penalty
@@ -156,38 +157,14 @@ def test_pack_is_listed():
 
 # --- a random 300-job scenario -----------------------------------------------------------
 
-RANDOM = """
-name: random-300
-simulation: {{duration_h: 24, tick_s: 600, seed: 11, drain: true, drain_limit_h: 200}}
-sites:
-  - name: a
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 100
-    pue: 1.2
-    pools:
-      - {{name: h100, gpu: H100, count: 64, outages: [{{start_h: 5, duration_h: 3, gpus: 24}}]}}
-      - {{name: h200, gpu: H200, count: 32}}
-      - {{name: gb200, gpu: GB200, count: 36}}
-  - name: b
-    location: {{lat_deg: 10, lon_deg: 10}}
-    power_cap_mw: 100
-    pue: 1.3
-    pools:
-      - {{name: a100, gpu: A100, count: 32}}
-      - {{name: v100, gpu: V100, count: 32}}
-workload:
-  generator:
-    arrival_rate_per_h: 40
-    jobs: 300
-    gpus_per_job: {{min: 1, max: 64, pareto_alpha: 0.9}}
-    duration_h: {{median_h: 0.7, sigma: 1.3, max_h: 20}}
-    gpu_types:
-      - {{types: any, weight: 0.6}}
-      - {{types: [H100], weight: 0.2}}
-      - {{types: [GB200, H100], weight: 0.2}}
-    priorities: [{{value: 0, weight: 0.9}}, {{value: 5, weight: 0.1}}]
-policy: {policy}
-"""
+# test_las.py's scenario with an H200 pool at site a and a V100 pool at site b
+RANDOM = LAS_RANDOM.replace(
+    "      - {{name: gb200, gpu: GB200, count: 36}}\n",
+    "      - {{name: h200, gpu: H200, count: 32}}\n      - {{name: gb200, gpu: GB200, count: 36}}\n",
+).replace(
+    "      - {{name: a100, gpu: A100, count: 32}}\n",
+    "      - {{name: a100, gpu: A100, count: 32}}\n      - {{name: v100, gpu: V100, count: 32}}\n",
+)
 
 
 def _mixed_runs(r) -> int:

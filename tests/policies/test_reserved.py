@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from orbitgrid.engine import simulate
+from test_las import RANDOM as LAS_RANDOM  # noqa: E402  (the shared random scenario)
 from orbitgrid.errors import InputError
 from orbitgrid.policies.reserved import first_fit
 
@@ -206,39 +207,18 @@ def test_reservations_must_be_counts():
 
 # --- a random 300-job scenario -----------------------------------------------------------
 
-RANDOM = """
-name: random-300
-simulation: {{duration_h: 24, tick_s: 600, seed: 11, drain: true, drain_limit_h: 200}}
-sites:
-  - name: a
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 100
-    pue: 1.2
-    pools:
-      - {{name: h100, gpu: H100, count: 64, outages: [{{start_h: 5, duration_h: 3, gpus: 24}}]}}
-      - {{name: gb200, gpu: GB200, count: 36}}
-  - name: b
-    location: {{lat_deg: 10, lon_deg: 10}}
-    power_cap_mw: 100
-    pue: 1.3
-    pools:
-      - {{name: a100, gpu: A100, count: 32}}
-workload:
-  checkpoint_interval_h: 0.5
-  on_preemption: {on_preemption}
-  generator:
-    arrival_rate_per_h: 40
-    jobs: 300
-    gpus_per_job: {{min: 1, max: 64, pareto_alpha: 0.9}}
-    duration_h: {{median_h: 0.7, sigma: 1.3, max_h: 20}}
-    gpu_types:
-      - {{types: any, weight: 0.6}}
-      - {{types: [H100], weight: 0.2}}
-      - {{types: [GB200, H100], weight: 0.2}}
-    priorities: [{{value: 0, weight: 0.9}}, {{value: 5, weight: 0.1}}]
-    tenants: [{{name: anchor, weight: 0.5}}, {{name: second, weight: 0.2}}, {{name: spot, weight: 0.3}}]
-policy: {{name: reserved, reserved_gpus: {{anchor: 48, second: 16}}, restart_overhead_s: 120}}
-"""
+# test_las.py's scenario with checkpoints, three tenants and the reserved policy
+RANDOM = LAS_RANDOM.replace(
+    "workload:\n  generator:\n",
+    "workload:\n  checkpoint_interval_h: 0.5\n  on_preemption: {on_preemption}\n  generator:\n",
+).replace(
+    "    priorities: [{{value: 0, weight: 0.9}}, {{value: 5, weight: 0.1}}]\n",
+    "    priorities: [{{value: 0, weight: 0.9}}, {{value: 5, weight: 0.1}}]\n"
+    "    tenants: [{{name: anchor, weight: 0.5}}, {{name: second, weight: 0.2}}, {{name: spot, weight: 0.3}}]\n",
+).replace(
+    "policy: {policy}\n",
+    "policy: {{name: reserved, reserved_gpus: {{anchor: 48, second: 16}}, restart_overhead_s: 120}}\n",
+)
 
 
 @pytest.mark.parametrize("on_preemption", ["keep", "rollback"])
