@@ -47,10 +47,17 @@ def _in_scenario_file(exc: InputError, scenario: Path) -> InputError:
 
     _, lines = load_yaml_with_lines(scenario)
     return InputError([
-        Problem(str(scenario), lines.line_of(tuple(p.path.split("."))), p.path, p.message, p.hint)
+        Problem(str(scenario), lines.line_of(_path_key(p.path)), p.path, p.message, p.hint)
         if p.file == "scenario" else p
         for p in exc.problems
     ])
+
+
+def _path_key(path: str) -> tuple:
+    """'sites[0].grid' -> ('sites', 0, 'grid'): a field's path as the line map keys it."""
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path))
 
 
 def _fail(exc: InputError, all_lines: bool = False) -> None:

@@ -62,6 +62,20 @@ class PoolSpec(_Model):
     outages: list[Outage] = Field(default_factory=list)
 
 
+class GridSpec(_Model):
+    """The grid zone a site buys from: hourly price and carbon-intensity series (grid/series.py)."""
+
+    zone: str | None = Field(default=None, description="a packaged zone (US-CAL-CISO, US-TEX-ERCO, US-MIDA-PJM; 2024)")
+    prices: str | None = Field(default=None, description="hourly price file (USD/MWh), relative to the scenario file")
+    carbon: str | None = Field(default=None, description="hourly carbon file (Electricity Maps), relative to the scenario")
+
+    @model_validator(mode="after")
+    def _some_series(self) -> "GridSpec":
+        if self.zone is None and self.prices is None and self.carbon is None:
+            raise ValueError("give a packaged `zone`, or `prices` and/or `carbon` files")
+        return self
+
+
 class SiteSpec(_Model):
     """A terrestrial data centre as the grid sees it: a power cap, a PUE, halls of GPUs."""
 
@@ -70,6 +84,7 @@ class SiteSpec(_Model):
     power_cap_mw: PositiveFloat
     pue: Number = Field(ge=1.0, le=3.0, description="power usage effectiveness, facility / IT power")
     pools: list[PoolSpec] = Field(min_length=1)
+    grid: GridSpec | None = Field(default=None, description="the zone's hourly price and carbon; none: not counted")
 
 
 class GpuCountDistribution(_Model):
@@ -690,6 +705,18 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
         end_h = gen.end_h if gen.end_h is not None else sc.simulation.duration_h
         if end_h <= gen.start_h:
             add(("workload", "generator", "end_h"), f"end_h ({end_h}) is not after start_h ({gen.start_h})")
+    for k, site in enumerate(sc.sites):
+        if site.grid is None:
+            continue
+        from orbitgrid.grid.series import PACKAGED_ZONES
+
+        if site.grid.zone is not None and site.grid.zone not in PACKAGED_ZONES:
+            add(("sites", k, "grid", "zone"), f"no packaged zone {site.grid.zone!r}",
+                _suggest(site.grid.zone, list(PACKAGED_ZONES)) or "give other zones' files as `prices` and `carbon`")
+        for key in ("prices", "carbon"):
+            rel = getattr(site.grid, key)
+            if rel is not None and not loaded.resolve(rel).is_file():
+                add(("sites", k, "grid", key), f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
     if wl.csv is not None:
         path = loaded.resolve(wl.csv)
         if not path.is_file():

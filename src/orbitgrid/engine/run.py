@@ -24,6 +24,7 @@ from orbitgrid.engine.metrics import (
     tenant_table,
 )
 from orbitgrid.engine.simulator import ProgressFn, Simulator
+from orbitgrid.grid.accounting import grid_totals
 from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, QUEUED, RUNNING, STATE_NAMES
 from orbitgrid.policies.registry import get_policy
 from orbitgrid.scenario import LoadedScenario
@@ -131,6 +132,7 @@ def simulate(
         "finish_time_fairness_max": float(np.nanmax(ftf)) if done.any() else None,
         "finish_time_fairness_mean": float(np.nanmean(ftf)) if done.any() else None,
         "energy_mwh": facility_j / 3.6e9,
+        **grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"]),
         "it_energy_mwh": it_j / 3.6e9,
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),

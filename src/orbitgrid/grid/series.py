@@ -59,20 +59,21 @@ class HourlySeries:
             raise ValueError(f"{self.zone}: the file gives no local time")
         return ((self.start_s + self.utc_offset_s) // HOUR_S) % 24
 
-    def on_ticks(self, tick_start_s: np.ndarray, tick_s: float) -> np.ndarray:
-        """The time-weighted mean over each tick [t, t + tick_s): the hourly value itself for
-        ticks within an hour, the average of the hours it spans for longer ones. Raises
-        ValueError for a tick outside the series."""
+    def on_ticks(self, tick_start_s: np.ndarray, tick_s: float | np.ndarray) -> np.ndarray:
+        """The time-weighted mean over each tick [t, t + tick_s) (one width, or one per tick):
+        the hourly value itself for ticks within an hour, the average of the hours it spans
+        for longer ones. Raises ValueError for a tick outside the series."""
         t = np.asarray(tick_start_s, dtype=np.float64)
         if t.size == 0:
             return np.zeros(0)
+        width = np.broadcast_to(np.asarray(tick_s, dtype=np.float64), t.shape)
         lo, hi = float(self.start_s[0]), float(self.end_s)
-        if t.min() < lo or t.max() + tick_s > hi:
+        if t.min() < lo or (t + width).max() > hi:
             raise ValueError(f"{self.zone} {self.quantity}: the series covers {_iso(lo)} to {_iso(hi)}, "
-                             f"the ticks {_iso(t.min())} to {_iso(t.max() + tick_s)}")
+                             f"the run {_iso(t.min())} to {_iso((t + width).max())}")
         edges = np.append(self.start_s, self.end_s).astype(np.float64)
         area = np.concatenate([[0.0], np.cumsum(self.values * HOUR_S)])  # integral up to each edge
-        return (np.interp(t + tick_s, edges, area) - np.interp(t, edges, area)) / tick_s
+        return (np.interp(t + width, edges, area) - np.interp(t, edges, area)) / width
 
 
 def read_prices(path: Path, display_name: str | None = None, zone: str | None = None) -> HourlySeries:

@@ -1,0 +1,95 @@
+"""What a run's electricity cost and emitted, site by site, from the grid zone each site buys
+from (`sites[].grid`): energy at the meter (facility power, PUE included) in each step of the
+run times that step's mean price and carbon intensity.
+
+    energy_cost_usd = sum over sites and steps of E[s, k] (MWh) x price[s, k] (USD/MWh)
+    carbon_t        = sum of E[s, k] (kWh) x intensity[s, k] (gCO2eq/kWh) / 1e6
+
+`carbon_t` uses the direct (operational) intensity, as location-based scope 2 accounting
+does (GHG Protocol Scope 2 Guidance, 2015); `carbon_lca_t` the life-cycle one. Sites
+without a grid zone are left out of both; with no zone anywhere the keys are None.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from orbitgrid.errors import InputError, Problem
+from orbitgrid.grid.series import HourlySeries, packaged_carbon, packaged_prices, read_carbon, read_prices
+from orbitgrid.scenario import LoadedScenario
+
+J_PER_MWH = 3.6e9
+J_PER_KWH = 3.6e6
+
+
+def start_epoch_s(start_iso: str) -> float:
+    """simulation.start (UTC, ISO 8601) as seconds since 1970."""
+    return float(np.datetime64(start_iso, "s").astype(np.int64))
+
+
+def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarray,
+                facility_w: np.ndarray) -> dict[str, float | None]:
+    """energy_cost_usd, carbon_t, carbon_lca_t for the run's steps (`edges_s`, seconds from
+    the start; `facility_w` (steps, pools) mean facility power in each)."""
+    sc = loaded.scenario
+    out: dict[str, float | None] = {"energy_cost_usd": None, "carbon_t": None, "carbon_lca_t": None}
+    if not any(site.grid is not None for site in sc.sites):
+        return out
+    t0 = start_epoch_s(sc.simulation.start)
+    starts, width = t0 + edges_s[:-1], np.diff(edges_s)
+    energy_j = np.zeros((width.size, len(sc.sites)))
+    for s in range(len(sc.sites)):  # a column per terrestrial site (orbital sites have none)
+        energy_j[:, s] = (facility_w[:, pool_site == s] * width[:, None]).sum(axis=1)
+    cost = carbon = lca = 0.0
+    have_price = have_carbon = False
+    for s, site in enumerate(sc.sites):
+        if site.grid is None:
+            continue
+        price, direct, life = _series(loaded, s)
+        where = f"sites[{s}].grid"
+        if price is not None:
+            cost += float(energy_j[:, s] @ _on_steps(price, starts, width, loaded, where)) / J_PER_MWH
+            have_price = True
+        if direct is not None:
+            carbon += float(energy_j[:, s] @ _on_steps(direct, starts, width, loaded, where)) / J_PER_KWH / 1e6
+            lca += float(energy_j[:, s] @ _on_steps(life, starts, width, loaded, where)) / J_PER_KWH / 1e6
+            have_carbon = True
+    out["energy_cost_usd"] = cost if have_price else None
+    out["carbon_t"] = carbon if have_carbon else None
+    out["carbon_lca_t"] = lca if have_carbon else None
+    return out
+
+
+def _series(loaded: LoadedScenario, s: int) -> tuple[HourlySeries | None, HourlySeries | None, HourlySeries | None]:
+    grid = loaded.scenario.sites[s].grid
+    price = direct = life = None
+    if grid.zone is not None:
+        price = _packaged_price(grid.zone)
+        direct, life = _packaged_carbon(grid.zone)
+    if grid.prices is not None:
+        price = read_prices(loaded.resolve(grid.prices), grid.prices)
+    if grid.carbon is not None:
+        direct, life = read_carbon(loaded.resolve(grid.carbon), grid.carbon)
+    return price, direct, life
+
+
+@lru_cache(maxsize=16)
+def _packaged_price(zone: str) -> HourlySeries:
+    return packaged_prices(zone)
+
+
+@lru_cache(maxsize=16)
+def _packaged_carbon(zone: str) -> tuple[HourlySeries, HourlySeries]:
+    return packaged_carbon(zone)
+
+
+def _on_steps(series: HourlySeries, starts: np.ndarray, width: np.ndarray, loaded: LoadedScenario,
+              where: str) -> np.ndarray:
+    try:
+        return series.on_ticks(starts, width)
+    except ValueError as exc:
+        # file "scenario": the command line puts the scenario's file and the field's line
+        raise InputError([Problem("scenario", None, where, str(exc),
+                                  "set simulation.start and duration_h within the series")]) from None

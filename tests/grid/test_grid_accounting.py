@@ -1,0 +1,75 @@
+"""Electricity cost and carbon of a run, by hand (grid/accounting.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orbitgrid.engine import simulate
+from orbitgrid.errors import InputError
+
+PRICES = """Datetime (UTC),Datetime (Local),Price (USD/MWh)
+2024-01-01 00:00:00+00:00,2023-12-31 16:00:00-08:00,50
+2024-01-01 01:00:00+00:00,2023-12-31 17:00:00-08:00,100
+2024-01-01 02:00:00+00:00,2023-12-31 18:00:00-08:00,70
+"""
+CARBON = """Datetime (UTC),Zone Id,Carbon Intensity gCO₂eq/kWh (direct),Carbon Intensity gCO₂eq/kWh (LCA)
+2024-01-01 00:00:00,X,200,250
+2024-01-01 01:00:00,X,300,350
+2024-01-01 02:00:00,X,100,150
+"""
+SCENARIO = """
+name: grid-by-hand
+simulation: {{duration_h: 2, start: "{start}", tick_s: 900}}
+sites:
+  - name: s
+    location: {{lat_deg: 0, lon_deg: 0}}
+    power_cap_mw: 10
+    pue: 1.5
+    grid: {grid}
+    pools: [{{name: h100, gpu: H100, count: 8, busy_power_w: 1000, idle_power_w: 0}}]
+workload: {{reference_gpu: H100, csv: jobs.csv}}
+"""
+
+
+def _run(write_scenario, tmp_path, grid="{prices: p.csv, carbon: c.csv}", start="2024-01-01T00:00:00"):
+    (tmp_path / "p.csv").write_text(PRICES, encoding="utf-8")
+    (tmp_path / "c.csv").write_text(CARBON, encoding="utf-8")
+    return simulate(write_scenario(SCENARIO.format(grid=grid, start=start), "arrival_h,gpus,work_gpu_h\n0,8,12\n"))
+
+
+def test_cost_and_carbon_by_hand(write_scenario, tmp_path):
+    """8 GPUs at 1,000 W for 1.5 h, PUE 1.5: 12 kW at the meter; 12 kWh in hour 0 (50
+    USD/MWh, 200 / 250 g/kWh), 6 kWh in hour 1 (100 USD/MWh, 300 / 350 g/kWh); idle draws 0.
+    Cost 0.012 x 50 + 0.006 x 100 = 1.20 USD; carbon 12 x 200 + 6 x 300 = 4,200 g = 0.0042 t
+    direct, 12 x 250 + 6 x 350 = 5,100 g life-cycle."""
+    s = _run(write_scenario, tmp_path).summary
+    assert s["energy_mwh"] == pytest.approx(0.018)
+    assert s["energy_cost_usd"] == pytest.approx(1.20)
+    assert s["carbon_t"] == pytest.approx(0.0042) and s["carbon_lca_t"] == pytest.approx(0.0051)
+
+
+def test_start_moves_the_prices(write_scenario, tmp_path):
+    """Starting at 01:00 UTC the same 12 + 6 kWh fall in hours 1 and 2: 0.012 x 100 +
+    0.006 x 70 = 1.62 USD. A start outside the series is refused, naming the site's grid."""
+    (tmp_path / "p.csv").write_text(PRICES, encoding="utf-8")
+    s = _run(write_scenario, tmp_path, start="2024-01-01T01:00:00")
+    # the run needs hours 1 and 2 only, so the 3-hour file covers it
+    assert s.summary["energy_cost_usd"] == pytest.approx(1.62)
+    with pytest.raises(InputError) as info:
+        _run(write_scenario, tmp_path, start="2024-01-01T02:00:00")
+    assert info.value.problems[0].path == "sites[0].grid" and "covers" in info.value.problems[0].message
+
+
+def test_no_grid_no_cost(write_scenario, tmp_path):
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h\n0,8,12\n", encoding="utf-8")
+    text = SCENARIO.format(grid="null", start="2024-01-01T00:00:00")
+    s = simulate(write_scenario(text, "arrival_h,gpus,work_gpu_h\n0,8,12\n")).summary
+    assert s["energy_cost_usd"] is None and s["carbon_t"] is None
+
+
+def test_unknown_zone_and_missing_file(write_scenario, tmp_path):
+    with pytest.raises(InputError) as info:
+        _run(write_scenario, tmp_path, grid="{zone: US-TEX-ERCOT, prices: nope.csv}")
+    paths = sorted(p.path for p in info.value.problems)
+    assert paths == ["sites[0].grid.prices", "sites[0].grid.zone"]
+    assert any("did you mean 'US-TEX-ERCO'" in (p.hint or "") for p in info.value.problems)
