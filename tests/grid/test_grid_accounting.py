@@ -73,3 +73,25 @@ def test_unknown_zone_and_missing_file(write_scenario, tmp_path):
     paths = sorted(p.path for p in info.value.problems)
     assert paths == ["sites[0].grid.prices", "sites[0].grid.zone"]
     assert any("did you mean 'US-TEX-ERCO'" in (p.hint or "") for p in info.value.problems)
+
+
+def test_the_grid_table_per_step(write_scenario, tmp_path):
+    """Eight 15-minute steps over 2 h: 12 kW at the meter for the first six (1.5 h), 0 after;
+    each step's price is its hour's; cost and carbon per step add up to the summary's."""
+    r = _run(write_scenario, tmp_path)
+    rows = r.tables["grid"].to_pylist()
+    assert len(rows) == 8 and {row["site"] for row in rows} == {"s"}
+    assert [row["facility_power_mw"] for row in rows] == pytest.approx([0.012] * 6 + [0.0] * 2)
+    assert [row["price_usd_per_mwh"] for row in rows] == pytest.approx([50] * 4 + [100] * 4)
+    assert sum(row["cost_usd"] for row in rows) == pytest.approx(r.summary["energy_cost_usd"])
+    assert sum(row["carbon_kg"] for row in rows) / 1e3 == pytest.approx(r.summary["carbon_t"])
+
+
+def test_report_draws_the_grid_figure(write_scenario, tmp_path):
+    """A run with a grid zone gets the price/carbon figure in its report; one without, not."""
+    from orbitgrid.results.store import write_run
+
+    r = _run(write_scenario, tmp_path)
+    run_dir = write_run(tmp_path / "runs", "g", r.tables, r.summary, "name: g\n", {}, write_report=True)
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="orbitgrid-grid"' in page and "Grid price and carbon intensity per site" in page

@@ -106,6 +106,7 @@ def simulate(
     warm = log["speed"] == 0.0  # restart overhead: GPUs held, no work (a speed factor is never 0)
     restart_gpu_s = float(np.sum(log["gpus"][warm] * (log["end_s"][warm] - log["start_s"][warm])))
 
+    grid_sums, grid_table = grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"])
     summary: dict[str, object] = {
         "scenario": sc.name,
         "seed": int(seed),
@@ -132,7 +133,7 @@ def simulate(
         "finish_time_fairness_max": float(np.nanmax(ftf)) if done.any() else None,
         "finish_time_fairness_mean": float(np.nanmean(ftf)) if done.any() else None,
         "energy_mwh": facility_j / 3.6e9,
-        **grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"]),
+        **grid_sums,
         "it_energy_mwh": it_j / 3.6e9,
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),
@@ -148,6 +149,7 @@ def simulate(
     if world.orbital_pools.size:
         summary.update(_orbital_summary(world, steps))
     tables = _tables(world, jobs, s, log, steps, series, out.ticks)
+    tables["grid"] = grid_table
     tables["jobs"] = tables["jobs"].append_column("finish_time_fairness", pa.array(ftf, mask=np.isnan(ftf)))
     tables["tenants"] = _tenants(jobs, s, log)
     tables["gpu_types"] = gpu_type_table(

@@ -15,11 +15,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
 
 from orbitgrid.errors import InputError, Problem
 from orbitgrid.grid.series import HourlySeries, packaged_carbon, packaged_prices, read_carbon, read_prices
 from orbitgrid.scenario import LoadedScenario
 
+GRID_COLUMNS = ("time_h", "step_h", "site", "facility_power_mw", "price_usd_per_mwh", "carbon_direct_g_per_kwh",
+                "carbon_lca_g_per_kwh", "energy_mwh", "cost_usd", "carbon_kg")
 J_PER_MWH = 3.6e9
 J_PER_KWH = 3.6e6
 
@@ -30,36 +33,60 @@ def start_epoch_s(start_iso: str) -> float:
 
 
 def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarray,
-                facility_w: np.ndarray) -> dict[str, float | None]:
-    """energy_cost_usd, carbon_t, carbon_lca_t for the run's steps (`edges_s`, seconds from
-    the start; `facility_w` (steps, pools) mean facility power in each)."""
+                facility_w: np.ndarray) -> tuple[dict[str, float | None], pa.Table]:
+    """(energy_cost_usd, carbon_t, carbon_lca_t; the per-step table `grid`) for the run's
+    steps (`edges_s`, seconds from the start; `facility_w` (steps, pools) mean facility
+    power in each). The table has a row per step and site with a grid zone."""
     sc = loaded.scenario
     out: dict[str, float | None] = {"energy_cost_usd": None, "carbon_t": None, "carbon_lca_t": None}
-    if not any(site.grid is not None for site in sc.sites):
-        return out
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in GRID_COLUMNS}
     t0 = start_epoch_s(sc.simulation.start)
     starts, width = t0 + edges_s[:-1], np.diff(edges_s)
-    energy_j = np.zeros((width.size, len(sc.sites)))
-    for s in range(len(sc.sites)):  # a column per terrestrial site (orbital sites have none)
-        energy_j[:, s] = (facility_w[:, pool_site == s] * width[:, None]).sum(axis=1)
     cost = carbon = lca = 0.0
     have_price = have_carbon = False
     for s, site in enumerate(sc.sites):
         if site.grid is None:
             continue
+        energy_j = (facility_w[:, pool_site == s] * width[:, None]).sum(axis=1)
         price, direct, life = _series(loaded, s)
         where = f"sites[{s}].grid"
+        nan = np.full(width.size, np.nan)
+        usd_mwh = _on_steps(price, starts, width, where) if price is not None else nan
+        g_direct = _on_steps(direct, starts, width, where) if direct is not None else nan
+        g_lca = _on_steps(life, starts, width, where) if life is not None else nan
         if price is not None:
-            cost += float(energy_j[:, s] @ _on_steps(price, starts, width, loaded, where)) / J_PER_MWH
+            cost += float(energy_j @ usd_mwh) / J_PER_MWH
             have_price = True
         if direct is not None:
-            carbon += float(energy_j[:, s] @ _on_steps(direct, starts, width, loaded, where)) / J_PER_KWH / 1e6
-            lca += float(energy_j[:, s] @ _on_steps(life, starts, width, loaded, where)) / J_PER_KWH / 1e6
+            carbon += float(energy_j @ g_direct) / J_PER_KWH / 1e6
+            lca += float(energy_j @ g_lca) / J_PER_KWH / 1e6
             have_carbon = True
+        columns["time_h"].append(edges_s[:-1] / 3600.0)
+        columns["step_h"].append(width / 3600.0)
+        columns["site"].append(np.full(width.size, site.name, dtype=object))
+        columns["facility_power_mw"].append(energy_j / width / 1e6)
+        columns["price_usd_per_mwh"].append(usd_mwh)
+        columns["carbon_direct_g_per_kwh"].append(g_direct)
+        columns["carbon_lca_g_per_kwh"].append(g_lca)
+        columns["energy_mwh"].append(energy_j / J_PER_MWH)
+        columns["cost_usd"].append(energy_j / J_PER_MWH * usd_mwh)
+        columns["carbon_kg"].append(energy_j / J_PER_KWH * g_direct / 1e3)
     out["energy_cost_usd"] = cost if have_price else None
     out["carbon_t"] = carbon if have_carbon else None
     out["carbon_lca_t"] = lca if have_carbon else None
-    return out
+    return out, _table(columns)
+
+
+def _table(columns: dict[str, list[np.ndarray]]) -> pa.Table:
+    """The per-step rows as a table (NaN: the zone has no such series, stored as null)."""
+    arrays = {}
+    for name, parts in columns.items():
+        if name == "site":
+            arrays[name] = pa.array(np.concatenate(parts).tolist() if parts else [], type=pa.string())
+        else:
+            values = np.concatenate(parts) if parts else np.zeros(0)
+            arrays[name] = pa.array(values, mask=np.isnan(values))
+    return pa.table(arrays)
 
 
 def _series(loaded: LoadedScenario, s: int) -> tuple[HourlySeries | None, HourlySeries | None, HourlySeries | None]:
@@ -85,8 +112,7 @@ def _packaged_carbon(zone: str) -> tuple[HourlySeries, HourlySeries]:
     return packaged_carbon(zone)
 
 
-def _on_steps(series: HourlySeries, starts: np.ndarray, width: np.ndarray, loaded: LoadedScenario,
-              where: str) -> np.ndarray:
+def _on_steps(series: HourlySeries, starts: np.ndarray, width: np.ndarray, where: str) -> np.ndarray:
     try:
         return series.on_ticks(starts, width)
     except ValueError as exc:

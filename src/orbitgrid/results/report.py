@@ -53,6 +53,8 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
             "orbitgrid-power": _power_figure(con),
             "orbitgrid-gpu-hours": _gpu_hours_figure(con),
         }
+        if summary.get("energy_cost_usd") is not None or summary.get("carbon_t") is not None:
+            figures["orbitgrid-grid"] = _grid_figure(con)
         if summary.get("orbital_gpu_hours_available") is not None:
             figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
             figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
@@ -360,6 +362,40 @@ def _power_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         _no_data(fig, "no power recorded")
     _layout(fig, "Facility power per site vs power cap" + note, "Time (h)", "Facility power (MW)")
     fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _grid_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Each grid-connected site's price (solid, left axis) and direct carbon intensity
+    (dotted, right axis) over the run, step by step, bucketed like the other figures."""
+    key, note, _, _ = _buckets(con, "grid")
+    t_end = con.execute("SELECT max(time_h + step_h) FROM grid").fetchone()[0]
+    rows = con.execute(
+        f"""
+        WITH b AS (
+            SELECT site, min(time_h) AS t,
+                   sum(price_usd_per_mwh * step_h) / sum(step_h) AS price,
+                   sum(carbon_direct_g_per_kwh * step_h) / sum(step_h) AS carbon
+            FROM grid GROUP BY site, {key}
+        )
+        SELECT site, list(t ORDER BY t), list(price ORDER BY t), list(carbon ORDER BY t)
+        FROM b GROUP BY site ORDER BY site
+        """
+    ).fetchall()
+    fig = go.Figure()
+    for i, (site, t, price, carbon) in enumerate(rows):
+        color = COLORS[i % len(COLORS)]
+        x, y = _steps(t, price, t_end)
+        fig.add_trace(go.Scatter(x=x, y=y, name=f"{site} price", mode="lines",
+                                 line=dict(shape="hv", color=color), legendgroup=str(site)))
+        x, y = _steps(t, carbon, t_end)
+        fig.add_trace(go.Scatter(x=x, y=y, name=f"{site} carbon", mode="lines", yaxis="y2",
+                                 line=dict(shape="hv", color=color, dash="dot"), legendgroup=str(site)))
+    if not rows:
+        _no_data(fig, "no grid series")
+    _layout(fig, "Grid price and carbon intensity per site" + note, "Time (h)", "Price (USD/MWh)")
+    fig.update_layout(yaxis2=dict(title="Carbon intensity, direct (gCO2eq/kWh)", overlaying="y", side="right",
+                                  rangemode="tozero"))
     return fig
 
 

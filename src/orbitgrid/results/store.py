@@ -2,7 +2,8 @@
 
     RUN_DIR/
       results.duckdb   tables: summary, jobs, allocations, pools, sites, timeseries, queue,
-                       tenants, gpu_types, run_info
+                       tenants, gpu_types, grid (per step and grid-connected site: power,
+                       price, carbon, cost), run_info
       scenario.yaml    the scenario exactly as it was run
       report.html      the offline report
 
