@@ -85,6 +85,9 @@ class SiteSpec(_Model):
     pue: Number = Field(ge=1.0, le=3.0, description="power usage effectiveness, facility / IT power")
     pools: list[PoolSpec] = Field(min_length=1)
     grid: GridSpec | None = Field(default=None, description="the zone's hourly price and carbon; none: not counted")
+    # WUE (The Green Grid, 2011): litres of water used on site per kWh of IT energy; about 0.4
+    # industry-wide (REFERENCE.md)
+    water_l_per_kwh: NonNegFloat | None = Field(default=None, description="on-site water per IT kWh (WUE); none: not counted")
 
 
 class GpuCountDistribution(_Model):

@@ -95,3 +95,14 @@ def test_report_draws_the_grid_figure(write_scenario, tmp_path):
     run_dir = write_run(tmp_path / "runs", "g", r.tables, r.summary, "name: g\n", {}, write_report=True)
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert 'id="orbitgrid-grid"' in page and "Grid price and carbon intensity per site" in page
+
+
+def test_water_by_hand(write_scenario, tmp_path):
+    """WUE 0.4 L/kWh (REFERENCE.md's industry figure) on the 12 kWh of IT energy (8 kW for
+    1.5 h; PUE does not enter: WUE is per IT kWh): 4.8 L = 0.0048 m3. No WUE: None."""
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h\n0,8,12\n", encoding="utf-8")
+    text = SCENARIO.format(grid="null", start="2024-01-01T00:00:00").replace("    pue: 1.5\n",
+                                                                          "    pue: 1.5\n    water_l_per_kwh: 0.4\n")
+    s = simulate(write_scenario(text, "arrival_h,gpus,work_gpu_h\n0,8,12\n")).summary
+    assert s["water_m3"] == pytest.approx(0.0048) and s["energy_cost_usd"] is None
+    assert _run(write_scenario, tmp_path).summary["water_m3"] is None

@@ -106,7 +106,7 @@ def simulate(
     warm = log["speed"] == 0.0  # restart overhead: GPUs held, no work (a speed factor is never 0)
     restart_gpu_s = float(np.sum(log["gpus"][warm] * (log["end_s"][warm] - log["start_s"][warm])))
 
-    grid_sums, grid_table = grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"])
+    grid_sums, grid_table = grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"], series["it_w"])
     summary: dict[str, object] = {
         "scenario": sc.name,
         "seed": int(seed),

@@ -8,6 +8,10 @@ run times that step's mean price and carbon intensity.
 `carbon_t` uses the direct (operational) intensity, as location-based scope 2 accounting
 does (GHG Protocol Scope 2 Guidance, 2015); `carbon_lca_t` the life-cycle one. Sites
 without a grid zone are left out of both; with no zone anywhere the keys are None.
+
+    water_m3 = sum over sites of IT energy (kWh) x WUE (L/kWh, `sites[].water_l_per_kwh`) / 1000
+
+WUE is The Green Grid's water usage effectiveness (2011): site water per kWh of IT energy.
 """
 
 from __future__ import annotations
@@ -32,11 +36,24 @@ def start_epoch_s(start_iso: str) -> float:
     return float(np.datetime64(start_iso, "s").astype(np.int64))
 
 
+def water_m3(sc, pool_site: np.ndarray, width: np.ndarray, it_w: np.ndarray) -> float | None:
+    """On-site water: each site's IT energy (kWh) x its WUE (L/kWh) / 1000; None when no
+    site gives a WUE (sites without one are left out)."""
+    litres, any_site = 0.0, False
+    for s, site in enumerate(sc.sites):
+        if site.water_l_per_kwh is not None:
+            it_kwh = float((it_w[:, pool_site == s] * width[:, None]).sum()) / J_PER_KWH
+            litres += it_kwh * site.water_l_per_kwh
+            any_site = True
+    return litres / 1000.0 if any_site else None
+
+
 def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarray,
-                facility_w: np.ndarray) -> tuple[dict[str, float | None], pa.Table]:
-    """(energy_cost_usd, carbon_t, carbon_lca_t; the per-step table `grid`) for the run's
-    steps (`edges_s`, seconds from the start; `facility_w` (steps, pools) mean facility
-    power in each). The table has a row per step and site with a grid zone."""
+                facility_w: np.ndarray, it_w: np.ndarray) -> tuple[dict[str, float | None], pa.Table]:
+    """(energy_cost_usd, carbon_t, carbon_lca_t, water_m3; the per-step table `grid`) for
+    the run's steps (`edges_s`, seconds from the start; `facility_w` and `it_w` (steps,
+    pools) mean facility and IT power in each). The table has a row per step and site with
+    a grid zone."""
     sc = loaded.scenario
     out: dict[str, float | None] = {"energy_cost_usd": None, "carbon_t": None, "carbon_lca_t": None}
     columns: dict[str, list[np.ndarray]] = {k: [] for k in GRID_COLUMNS}
@@ -71,6 +88,7 @@ def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarr
         columns["energy_mwh"].append(energy_j / J_PER_MWH)
         columns["cost_usd"].append(energy_j / J_PER_MWH * usd_mwh)
         columns["carbon_kg"].append(energy_j / J_PER_KWH * g_direct / 1e3)
+    out["water_m3"] = water_m3(sc, pool_site, width, it_w)
     out["energy_cost_usd"] = cost if have_price else None
     out["carbon_t"] = carbon if have_carbon else None
     out["carbon_lca_t"] = lca if have_carbon else None
