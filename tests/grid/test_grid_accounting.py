@@ -106,3 +106,24 @@ def test_water_by_hand(write_scenario, tmp_path):
     s = simulate(write_scenario(text, "arrival_h,gpus,work_gpu_h\n0,8,12\n")).summary
     assert s["water_m3"] == pytest.approx(0.0048) and s["energy_cost_usd"] is None
     assert _run(write_scenario, tmp_path).summary["water_m3"] is None
+
+
+def test_packaged_grid_example_runs_a_week():
+    """examples/grid.yaml, cut to its first week: all three zones priced; the cost equals the
+    sum of the grid table's rows and lies between the cheapest and dearest hour's price times
+    the energy."""
+    from importlib import resources
+
+    from orbitgrid.scenario import LoadedScenario, load_scenario
+
+    loaded = load_scenario(str(resources.files("orbitgrid").joinpath("examples/grid.yaml")))
+    sc = loaded.scenario
+    assert [s.grid.zone for s in sc.sites] == ["US-CAL-CISO", "US-TEX-ERCO", "US-MIDA-PJM"]
+    short = sc.model_copy(update={"simulation": sc.simulation.model_copy(update={"duration_h": 168.0})})
+    r = simulate(LoadedScenario(scenario=short, file=loaded.file, text=loaded.text))
+    rows = r.tables["grid"].to_pylist()
+    assert {row["site"] for row in rows} == {"california", "texas", "virginia"}
+    assert sum(row["cost_usd"] for row in rows) == pytest.approx(r.summary["energy_cost_usd"])
+    prices = [row["price_usd_per_mwh"] for row in rows]
+    energy = r.summary["energy_mwh"]
+    assert min(prices) * energy <= r.summary["energy_cost_usd"] <= max(prices) * energy
