@@ -720,6 +720,12 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             rel = getattr(site.grid, key)
             if rel is not None and not loaded.resolve(rel).is_file():
                 add(("sites", k, "grid", key), f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
+        if not problems:  # the run's hours must lie within the zone's series
+            from orbitgrid.grid.accounting import uncovered
+
+            gap = uncovered(loaded, k)
+            if gap:
+                add(("sites", k, "grid"), gap, "set simulation.start and duration_h within the series")
     if wl.csv is not None:
         path = loaded.resolve(wl.csv)
         if not path.is_file():

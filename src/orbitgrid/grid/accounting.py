@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from orbitgrid.errors import InputError, Problem
-from orbitgrid.grid.series import HourlySeries, packaged_carbon, packaged_prices, read_carbon, read_prices
+from orbitgrid.grid.series import HourlySeries, _iso, packaged_carbon, packaged_prices, read_carbon, read_prices
 from orbitgrid.scenario import LoadedScenario
 
 GRID_COLUMNS = ("time_h", "step_h", "site", "facility_power_mw", "price_usd_per_mwh", "carbon_direct_g_per_kwh",
@@ -105,6 +105,20 @@ def _table(columns: dict[str, list[np.ndarray]]) -> pa.Table:
             values = np.concatenate(parts) if parts else np.zeros(0)
             arrays[name] = pa.array(values, mask=np.isnan(values))
     return pa.table(arrays)
+
+
+def uncovered(loaded: LoadedScenario, s: int) -> str | None:
+    """Why site s's grid series do not cover the run's horizon (start to start + duration_h),
+    or None. (A drain beyond the horizon is checked when the run is accounted.) Bad series
+    files are reported as they are read."""
+    sc = loaded.scenario
+    t0 = start_epoch_s(sc.simulation.start)
+    t1 = t0 + sc.simulation.duration_h * 3600.0
+    for series in _series(loaded, s):
+        if series is not None and (t0 < series.start_s[0] or t1 > series.end_s):
+            return (f"{series.zone} {series.quantity}: the series covers {_iso(series.start_s[0])} to "
+                    f"{_iso(series.end_s)}, the run {_iso(t0)} to {_iso(t1)}")
+    return None
 
 
 def _series(loaded: LoadedScenario, s: int) -> tuple[HourlySeries | None, HourlySeries | None, HourlySeries | None]:
