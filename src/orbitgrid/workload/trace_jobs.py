@@ -191,28 +191,29 @@ def _gavel_classes(table, spec: TraceSpec, matrix_path: Path, speed_of: dict[str
         if w in spec.gpu_types:
             thr_of.setdefault((jt, int(sf)), np.zeros(len(mapped)))[col[spec.gpu_types[w]]] = thr
     rel = np.array([speed_of[g] / speed_of[reference_gpu] for g in mapped])
-    job_type = table.column("job_type").to_pylist()
+    # one class per distinct (job type, scale factor): encoded once per distinct value, as
+    # the GPU-type constraints are, not looked up per row
+    type_values, type_index = _codes(table.column("job_type"))
     scale = table.column("gpus").to_numpy(zero_copy_only=False).astype(np.int64)
-    keys: dict[tuple[str, int], int] = {}
+    pair = type_index * (int(scale.max(initial=0)) + 1) + scale
+    pairs, first, pair_of_row = np.unique(pair, return_index=True, return_inverse=True)
     speeds, anchors, sets = [], [], []
-    row_class = np.full(table.num_rows, -1, dtype=np.int64)
     anchor_thr: list[float] = []
-    for r, key in enumerate(zip(job_type, scale.tolist())):  # one dict lookup per row
-        c = keys.get(key)
-        if c is None:
-            thr = thr_of.get(key)
-            runs = thr > 0 if thr is not None else None
-            if runs is None or not runs.any():
-                c = keys[key] = -1
-            else:
-                c = keys[key] = len(speeds)
-                a = col[reference_gpu] if reference_gpu in col and runs[col[reference_gpu]] else \
-                    int(np.flatnonzero(runs)[np.argmax(rel[runs])])
-                speeds.append(thr / thr[a] * rel[a])
-                anchors.append(rel[a])
-                anchor_thr.append(float(thr[a]))
-                sets.append(() if runs.all() else tuple(g for g, ok in zip(mapped, runs) if ok))
-        row_class[r] = c
+    class_of_pair = np.full(pairs.size, -1, dtype=np.int64)
+    for k in np.argsort(first).tolist():  # in first-seen order
+        r = int(first[k])
+        thr = thr_of.get((type_values[type_index[r]], int(scale[r])))
+        runs = thr > 0 if thr is not None else None
+        if runs is None or not runs.any():
+            continue  # the matrix cannot time it: class -1
+        class_of_pair[k] = len(speeds)
+        a = col[reference_gpu] if reference_gpu in col and runs[col[reference_gpu]] else \
+            int(np.flatnonzero(runs)[np.argmax(rel[runs])])
+        speeds.append(thr / thr[a] * rel[a])
+        anchors.append(rel[a])
+        anchor_thr.append(float(thr[a]))
+        sets.append(() if runs.all() else tuple(g for g, ok in zip(mapped, runs) if ok))
+    row_class = class_of_pair[pair_of_row.reshape(-1)]
     steps = pc.fill_null(table.column("work"), math.nan).to_numpy(zero_copy_only=False).astype(float)
     at = np.array(anchor_thr + [math.nan])  # index -1: NaN
     return _GavelClasses(
