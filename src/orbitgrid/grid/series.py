@@ -82,15 +82,16 @@ def read_prices(path: Path, display_name: str | None = None, zone: str | None = 
     table = _read(path, name)
     _need(table, PRICE_COLUMNS, name)
     start = _utc_seconds(table.column(PRICE_COLUMNS[0]), name, PRICE_COLUMNS[0])
-    local = table.column(PRICE_COLUMNS[1]).to_pylist()
-    offset = np.array([_offset_s(v, i, name) for i, v in enumerate(local)], dtype=np.int64)
+    local = _text(table.column(PRICE_COLUMNS[1]))
+    offset = _offsets_s(local, name)
     values = _numbers(table.column(PRICE_COLUMNS[2]), name, PRICE_COLUMNS[2])
     _hourly(start, name, PRICE_COLUMNS[0])
     # the local column must say the same instant as the UTC one
-    local_naive = _utc_seconds(pa.array([v[:19] if v else None for v in local]), name, PRICE_COLUMNS[1])
+    local_naive = _seconds(pc.utf8_slice_codeunits(local, 0, 19), name, PRICE_COLUMNS[1])
     bad = np.flatnonzero(local_naive - offset != start)
     if bad.size:
-        raise InputError([Problem(name, int(bad[0]) + 2, PRICE_COLUMNS[1], f"{local[bad[0]]!r} is not the UTC time's instant")])
+        raise InputError([Problem(name, int(bad[0]) + 2, PRICE_COLUMNS[1],
+                                  f"{local[int(bad[0])].as_py()!r} is not the UTC time's instant")])
     return HourlySeries(zone or Path(name).name.split("_")[0], "price_usd_per_mwh", start, values, offset)
 
 
@@ -161,31 +162,57 @@ def _need(table: pa.Table, columns: tuple[str, ...], name: str) -> None:
         raise InputError([Problem(name, 2, "", "no data rows")])
 
 
+_UTC_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\+00:00|Z)?$"
+_LOCAL_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+
+
+def _text(column) -> pa.Array:
+    """A column as one string array."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+
+
+def _first_mismatch(text: pa.Array, pattern: str) -> int | None:
+    """Index of the first value (null included) that does not match `pattern`, else None."""
+    ok = pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def _seconds(text: pa.Array, name: str, col: str) -> np.ndarray:
+    """'YYYY-MM-DD HH:MM:SS' values (already checked for shape) as seconds since 1970; a date
+    numpy cannot read (2024-02-30) is found and named."""
+    values = text.to_numpy(zero_copy_only=False)
+    try:
+        return values.astype("datetime64[s]").astype(np.int64)
+    except ValueError:
+        for i, v in enumerate(values):  # only to name the line
+            try:
+                np.datetime64(v, "s")
+            except ValueError:
+                raise InputError([Problem(name, i + 2, col, f"not a date and time: {v!r}")]) from None
+        raise
+
+
 def _utc_seconds(column, name: str, col: str) -> np.ndarray:
     """'YYYY-MM-DD HH:MM:SS' with an optional '+00:00': seconds since 1970 (UTC)."""
-    text = [v if isinstance(v, str) or v is None else str(v) for v in column.to_pylist()]
-    out = np.empty(len(text), dtype=np.int64)
-    for i, v in enumerate(text):
-        try:
-            if v is None or (len(v) > 19 and v[19:] not in ("+00:00", "Z")):
-                raise ValueError
-            out[i] = np.datetime64(v[:19].replace(" ", "T"), "s").astype(np.int64)
-        except ValueError:
-            raise InputError([Problem(name, i + 2, col, f"not a UTC time 'YYYY-MM-DD HH:MM:SS': {v!r}")]) from None
-    return out
+    text = _text(column)
+    i = _first_mismatch(text, _UTC_TIME)
+    if i is not None:
+        raise InputError([Problem(name, i + 2, col, f"not a UTC time 'YYYY-MM-DD HH:MM:SS': {text[i].as_py()!r}")])
+    return _seconds(pc.utf8_slice_codeunits(text, 0, 19), name, col)
 
 
-def _offset_s(local: str | None, i: int, name: str) -> int:
-    """The UTC offset written at the end of a local time ('...-07:00'), in seconds."""
-    try:
-        sign = {"+": 1, "-": -1}[local[19]]
-        hours, minutes = int(local[20:22]), int(local[23:25])
-        if len(local) != 25 or local[22] != ":":
-            raise ValueError
-        return sign * (hours * 3600 + minutes * 60)
-    except (TypeError, KeyError, IndexError, ValueError):
+def _offsets_s(local: pa.Array, name: str) -> np.ndarray:
+    """The UTC offset written at the end of each local time ('...-07:00'), in seconds."""
+    i = _first_mismatch(local, _LOCAL_TIME)
+    if i is not None:
         raise InputError([Problem(name, i + 2, PRICE_COLUMNS[1],
-                                  f"not a local time with its offset 'YYYY-MM-DD HH:MM:SS±HH:MM': {local!r}")]) from None
+                                  f"not a local time with its offset 'YYYY-MM-DD HH:MM:SS±HH:MM': {local[i].as_py()!r}")])
+    sign = np.where(pc.utf8_slice_codeunits(local, 19, 20).to_numpy(zero_copy_only=False) == "-", -1, 1)
+    hours = pc.cast(pc.utf8_slice_codeunits(local, 20, 22), pa.int64()).to_numpy()
+    minutes = pc.cast(pc.utf8_slice_codeunits(local, 23, 25), pa.int64()).to_numpy()
+    return sign * (hours * 3600 + minutes * 60)
 
 
 def _numbers(column, name: str, col: str) -> np.ndarray:
@@ -201,7 +228,7 @@ def _numbers(column, name: str, col: str) -> np.ndarray:
                 raise InputError([Problem(name, i + 2, col, f"not a number: {v!r}")]) from None
     else:
         out = values.to_numpy(zero_copy_only=False).astype(np.float64)
-        nulls = np.flatnonzero(np.asarray(column.is_null().to_pylist(), dtype=bool))
+        nulls = np.flatnonzero(pc.is_null(column).to_numpy(zero_copy_only=False))
         if nulls.size:
             raise InputError([Problem(name, int(nulls[0]) + 2, col, "empty")])
     bad = np.flatnonzero(~np.isfinite(out))
