@@ -17,6 +17,7 @@ WUE is The Green Grid's water usage effectiveness (2011): site water per kWh of 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -122,26 +123,35 @@ def uncovered(loaded: LoadedScenario, s: int) -> str | None:
 
 
 def _series(loaded: LoadedScenario, s: int) -> tuple[HourlySeries | None, HourlySeries | None, HourlySeries | None]:
+    """Site s's (price, direct, life-cycle) series; each file is read once per version (the
+    load-time check and the accounting share the read)."""
     grid = loaded.scenario.sites[s].grid
     price = direct = life = None
     if grid.zone is not None:
-        price = _packaged_price(grid.zone)
-        direct, life = _packaged_carbon(grid.zone)
+        price = _read("packaged-price", grid.zone)
+        direct, life = _read("packaged-carbon", grid.zone)
     if grid.prices is not None:
-        price = read_prices(loaded.resolve(grid.prices), grid.prices)
+        price = _read("prices", *_file_key(loaded.resolve(grid.prices)), grid.prices)
     if grid.carbon is not None:
-        direct, life = read_carbon(loaded.resolve(grid.carbon), grid.carbon)
+        direct, life = _read("carbon", *_file_key(loaded.resolve(grid.carbon)), grid.carbon)
     return price, direct, life
 
 
-@lru_cache(maxsize=16)
-def _packaged_price(zone: str) -> HourlySeries:
-    return packaged_prices(zone)
+def _file_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=16)
-def _packaged_carbon(zone: str) -> tuple[HourlySeries, HourlySeries]:
-    return packaged_carbon(zone)
+@lru_cache(maxsize=32)
+def _read(kind: str, what: str, mtime_ns: int = 0, size: int = 0, label: str = ""):
+    """One parse per zone, or per file version (path, mtime, size)."""
+    if kind == "packaged-price":
+        return packaged_prices(what)
+    if kind == "packaged-carbon":
+        return packaged_carbon(what)
+    if kind == "prices":
+        return read_prices(Path(what), label)
+    return read_carbon(Path(what), label)
 
 
 def _on_steps(series: HourlySeries, starts: np.ndarray, width: np.ndarray, where: str) -> np.ndarray:
