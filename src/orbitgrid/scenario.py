@@ -708,11 +708,12 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
         end_h = gen.end_h if gen.end_h is not None else sc.simulation.duration_h
         if end_h <= gen.start_h:
             add(("workload", "generator", "end_h"), f"end_h ({end_h}) is not after start_h ({gen.start_h})")
+    from orbitgrid.grid.accounting import uncovered
+    from orbitgrid.grid.series import PACKAGED_ZONES
+
     for k, site in enumerate(sc.sites):
         if site.grid is None:
             continue
-        from orbitgrid.grid.series import PACKAGED_ZONES
-
         if site.grid.zone is not None and site.grid.zone not in PACKAGED_ZONES:
             add(("sites", k, "grid", "zone"), f"no packaged zone {site.grid.zone!r}",
                 _suggest(site.grid.zone, list(PACKAGED_ZONES)) or "give other zones' files as `prices` and `carbon`")
@@ -721,8 +722,6 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             if rel is not None and not loaded.resolve(rel).is_file():
                 add(("sites", k, "grid", key), f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
         if not problems:  # the run's hours must lie within the zone's series
-            from orbitgrid.grid.accounting import uncovered
-
             gap = uncovered(loaded, k)
             if gap:
                 add(("sites", k, "grid"), gap, "set simulation.start and duration_h within the series")

@@ -89,11 +89,6 @@ def first_fit(gangs: np.ndarray, room: int) -> np.ndarray:
     return fits
 
 
-def held_gpus(view: ClusterView, running: np.ndarray) -> np.ndarray:
-    """GPUs each running job holds (an elastic job: the gang it started with)."""
-    return np.asarray(view.running_gpus(running), dtype=np.int64)
-
-
 def classify(
     view: ClusterView, queued: np.ndarray, running: np.ndarray, held: np.ndarray, reservation: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -170,7 +165,7 @@ class ReservedPolicy:
             return Decision()
         queued = queued[np.argsort(self.order[queued], kind="stable")]  # queue order
         running = view.running_jobs()
-        held = held_gpus(view, running)
+        held = view.running_gpus(running)  # an elastic job: the gang it started with
         q_ok, r_ok, used = classify(view, queued, running, held, self.reservation)
         # rank: class (guaranteed, then spot), then queue order; all distinct
         n = self._n
