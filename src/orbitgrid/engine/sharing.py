@@ -23,6 +23,7 @@ class SharedGpus:
         self.jobs: list[list[list[int]]] = [[] for _ in range(n_pools)]
         self.where: dict[int, tuple[int, int]] = {}  # job -> (pool, index of its GPU)
         self.milli_of: dict[int, int] = {}
+        self._with_room = 0  # open GPUs with some room left: read on every scheduling pass
 
     def best_fit(self, pool: int, milli: int) -> int:
         """Index of the open GPU of `pool` with the least room that still holds `milli`; -1 if none."""
@@ -38,7 +39,12 @@ class SharedGpus:
 
     def has_room(self) -> bool:
         """Whether any open shared GPU of any pool has room left."""
-        return any(f > 0 for free in self.free for f in free)
+        return self._with_room > 0
+
+    def _set_free(self, pool: int, i: int, free: int) -> None:
+        """Set a GPU's free thousandths (-1: closed), keeping the count of GPUs with room."""
+        self._with_room += (free > 0) - (self.free[pool][i] > 0)
+        self.free[pool][i] = free
 
     def place(self, job: int, pool: int, milli: int) -> bool:
         """Put the job on the best-fitting open GPU of the pool, or on a newly opened one.
@@ -47,7 +53,7 @@ class SharedGpus:
         opened = i < 0
         if opened:
             i = self._open(pool)
-        self.free[pool][i] -= milli
+        self._set_free(pool, i, self.free[pool][i] - milli)
         self.jobs[pool][i].append(job)
         self.where[job] = (pool, i)
         self.milli_of[job] = milli
@@ -56,11 +62,11 @@ class SharedGpus:
     def release(self, job: int) -> tuple[int, bool]:
         """Take the job off its GPU. Returns (pool, whether the GPU closed: the caller frees it)."""
         pool, i = self.where.pop(job)
-        self.free[pool][i] += self.milli_of.pop(job)
         self.jobs[pool][i].remove(job)
         closed = not self.jobs[pool][i]
-        if closed:  # the slot stays, empty, for the next GPU this pool opens
-            self.free[pool][i] = -1
+        # a closed slot (-1) stays, empty, for the next GPU this pool opens
+        self._set_free(pool, i, -1 if closed else self.free[pool][i] + self.milli_of[job])
+        del self.milli_of[job]
         return pool, closed
 
     def open_gpus(self, pool: int) -> list[list[int]]:
@@ -70,8 +76,9 @@ class SharedGpus:
     def _open(self, pool: int) -> int:
         for i, f in enumerate(self.free[pool]):
             if f < 0:  # a closed slot
-                self.free[pool][i] = MILLI
+                self._set_free(pool, i, MILLI)
                 return i
-        self.free[pool].append(MILLI)
+        self.free[pool].append(-1)
         self.jobs[pool].append([])
+        self._set_free(pool, len(self.free[pool]) - 1, MILLI)
         return len(self.free[pool]) - 1
