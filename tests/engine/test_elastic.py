@@ -11,24 +11,12 @@ import pytest
 
 from orbitgrid.engine import simulate
 from orbitgrid.errors import InputError
+from lab import lab_scenario, pool  # tests/lab.py
 
-SCENARIO = """
-name: elastic-by-hand
-simulation: {{duration_h: 20, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h100, gpu: H100, count: 8}}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {policy}
-"""
-
+H100_8 = pool("h100", "H100", 8)
 
 def _run(write_scenario, jobs: str, policy: str = "{name: fifo}"):
-    r = simulate(write_scenario(SCENARIO.format(policy=policy), jobs))
+    r = simulate(write_scenario(lab_scenario(H100_8, policy, name="elastic-by-hand"), jobs))
     return r, r.tables["jobs"].to_pylist()
 
 
@@ -83,7 +71,7 @@ def test_every_policy_runs_elastic_jobs(write_scenario, policy):
 
 def test_min_gpus_is_checked(write_scenario):
     with pytest.raises(InputError) as info:
-        simulate(write_scenario(SCENARIO.format(policy="{name: fifo}"),
+        simulate(write_scenario(lab_scenario(H100_8, name="elastic-by-hand"),
                                 "arrival_h,gpus,min_gpus,work_gpu_h\n0,4,,8\n0,8,9,8\n"))
     p = info.value.problems[0]
     assert (p.line, p.path) == (3, "min_gpus") and "<= 8" in p.message

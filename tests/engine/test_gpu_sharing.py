@@ -12,24 +12,14 @@ import pytest
 
 from orbitgrid.engine import simulate
 from orbitgrid.errors import InputError
+from lab import lab_scenario, pool  # tests/lab.py
 
-SCENARIO = """
-name: sharing-by-hand
-simulation: {{duration_h: 20, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h100, gpu: H100, count: {count}, busy_power_w: 1000, idle_power_w: 100}}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {policy}
-"""
 
+def _scenario(count: int, policy: str = "{name: fifo}") -> str:
+    return lab_scenario(pool("h100", "H100", count, busy_power_w=1000, idle_power_w=100), policy, name="sharing-by-hand")
 
 def _run(write_scenario, jobs: str, count: int = 2, policy: str = "{name: fifo}"):
-    r = simulate(write_scenario(SCENARIO.format(count=count, policy=policy), jobs))
+    r = simulate(write_scenario(_scenario(count, policy), jobs))
     return r, r.tables["jobs"].to_pylist()
 
 
@@ -103,7 +93,7 @@ def test_a_fault_on_a_shared_gpu_stops_every_job_on_it(write_scenario):
 
     from orbitgrid.engine import simulate
 
-    loaded = write_scenario(SCENARIO.format(count=2, policy="{name: fifo}"),
+    loaded = write_scenario(_scenario(2),
                             "arrival_h,gpus,gpu_milli,work_gpu_h\n0,1,500,1\n0,1,500,1\n0,1,,2\n")
     r = simulate(loaded, world=_world([2], 20, faults=[(1.0, 0, 2)]))
     jobs = r.tables["jobs"].to_pylist()

@@ -12,22 +12,11 @@ import pytest
 
 from orbitgrid.engine import simulate
 from orbitgrid.world.pools import World
+from lab import lab_scenario, pool  # tests/lab.py
 
 H = 3600.0
 
-SCENARIO = """
-name: throttle-and-faults
-simulation: {{duration_h: {horizon}, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: sat0, gpu: H100, count: 4, busy_power_w: 1000, idle_power_w: 0}}
-workload: {{reference_gpu: H100, csv: jobs.csv{extra}}}
-policy: {{name: fifo}}
-"""
+SAT0 = pool("sat0", "H100", 4, busy_power_w=1000, idle_power_w=0)
 
 
 def _world(count, horizon_h, factor=None, faults=()):
@@ -70,7 +59,7 @@ def _world(count, horizon_h, factor=None, faults=()):
 
 
 def _run(write_scenario, jobs_csv, world, horizon=4, extra="", seed=None, name="scenario.yaml"):
-    loaded = write_scenario(SCENARIO.format(horizon=horizon, extra=extra), jobs_csv, name=name)
+    loaded = write_scenario(lab_scenario(SAT0, "{name: fifo}", horizon, extra, name="throttle-and-faults"), jobs_csv, name=name)
     return simulate(loaded, seed=seed, world=world)
 
 

@@ -16,6 +16,7 @@ from orbitgrid.engine import simulate
 from orbitgrid.policies import get_policy
 from orbitgrid.policies.gavel import equal_share, solve_allocation
 from orbitgrid.scenario import PolicySpec
+from lab import lab_scenario  # tests/lab.py
 
 
 S_GB200 = 2500 / 989.4  # GB200 BF16 dense / H100's (the catalogue)
@@ -141,25 +142,12 @@ def test_lp_constraints_on_random_instances():
 
 H = 3600.0
 
-SCENARIO = """
-name: gavel-by-hand
-simulation: {{duration_h: {horizon}, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-{pools}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {policy}
-"""
 ONE_H100 = "      - {name: h100, gpu: H100, count: 1, busy_power_w: 1000, idle_power_w: 100}"
 H100_GB200 = ONE_H100 + "\n      - {name: gb200, gpu: GB200, count: 1, busy_power_w: 2000, idle_power_w: 200}"
 
 
 def _run(write_scenario, policy, jobs, pools=ONE_H100, horizon=10, name="scenario.yaml"):
-    return simulate(write_scenario(SCENARIO.format(horizon=horizon, pools=pools, policy=policy), jobs, name=name))
+    return simulate(write_scenario(lab_scenario(pools, policy, horizon, name="gavel-by-hand"), jobs, name=name))
 
 
 def _jobs(r):

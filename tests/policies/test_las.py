@@ -13,27 +13,16 @@ import pytest
 from orbitgrid.engine import simulate
 from orbitgrid.scenario import PolicySpec
 from orbitgrid.world.pools import World
+from lab import lab_scenario, pool  # tests/lab.py
 
 H = 3600.0
 THREE_JOBS = "arrival_h,gpus,work_gpu_h\n0,4,12\n0.5,2,2\n2,4,4\n"  # the first case
 
-SCENARIO = """
-name: las-by-hand
-simulation: {{duration_h: {horizon}, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h100, gpu: H100, count: 4, busy_power_w: 1000, idle_power_w: 100}}
-workload: {{reference_gpu: H100, csv: jobs.csv{workload}}}
-policy: {policy}
-"""
+H100_4 = pool("h100", "H100", 4, busy_power_w=1000, idle_power_w=100)
 
 
 def _run(write_scenario, policy, jobs, horizon=10, workload="", world=None, name="scenario.yaml"):
-    loaded = write_scenario(SCENARIO.format(horizon=horizon, policy=policy, workload=workload), jobs, name=name)
+    loaded = write_scenario(lab_scenario(H100_4, policy, horizon, workload, name="las-by-hand"), jobs, name=name)
     return simulate(loaded, world=world)
 
 

@@ -12,38 +12,22 @@ from __future__ import annotations
 import pytest
 
 from orbitgrid.engine import simulate
+from lab import job_rows, lab_scenario, pool  # tests/lab.py
 from test_las import RANDOM as LAS_RANDOM  # noqa: E402  (the shared random scenario)
 
 V = 125 / 989.4  # V100 speed
 MIXED = 0.9  # 1 - mixed_gang_penalty
 
-SCENARIO = """
-name: pack-by-hand
-simulation: {{duration_h: {horizon}, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-{pools}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {policy}
-"""
-
-H100_V100 = """\
-      - {name: h100, gpu: H100, count: 4, busy_power_w: 1000}
-      - {name: v100, gpu: V100, count: 2, busy_power_w: 400}"""
+H100_V100 = pool("h100", "H100", 4, busy_power_w=1000) + "\n" + pool("v100", "V100", 2, busy_power_w=400)
 H100, V100 = 0, 1  # pool ids
 
 
 def _run(write_scenario, policy, jobs, pools=H100_V100, horizon=20, name="scenario.yaml"):
-    text = SCENARIO.format(horizon=horizon, pools=pools, policy=policy)
+    text = lab_scenario(pools, policy, horizon, name="pack-by-hand")
     return simulate(write_scenario(text, jobs, name=name))
 
 
-def _jobs(r):
-    return r.tables["jobs"].to_pylist()
+_jobs = job_rows
 
 
 def _pools(r, job):

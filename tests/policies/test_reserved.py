@@ -14,33 +14,17 @@ from orbitgrid.engine import simulate
 from test_las import RANDOM as LAS_RANDOM  # noqa: E402  (the shared random scenario)
 from orbitgrid.errors import InputError
 from orbitgrid.policies.reserved import first_fit
+from lab import alloc_rows, job_rows, lab_scenario, pool  # tests/lab.py
 
-SCENARIO = """
-name: reserved-by-hand
-simulation: {{duration_h: {horizon}, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h100, gpu: H100, count: 8, busy_power_w: 1000, idle_power_w: 100}}
-workload: {{reference_gpu: H100, csv: jobs.csv{workload}}}
-policy: {policy}
-"""
+H100_8 = pool("h100", "H100", 8, busy_power_w=1000, idle_power_w=100)
 
 
 def _run(write_scenario, policy, jobs, horizon=10, workload="", name="scenario.yaml"):
-    return simulate(write_scenario(SCENARIO.format(horizon=horizon, policy=policy, workload=workload), jobs, name=name))
+    text = lab_scenario(H100_8, policy, horizon, workload, name="reserved-by-hand")
+    return simulate(write_scenario(text, jobs, name=name))
 
 
-def _jobs(r):
-    return r.tables["jobs"].to_pylist()
-
-
-def _rows(r, job):
-    rows = [a for a in r.tables["allocations"].to_pylist() if a["job_id"] == job]
-    return [(a["start_h"], a["end_h"], a["ended_by"]) for a in sorted(rows, key=lambda a: a["start_h"])]
+_jobs, _rows = job_rows, alloc_rows
 
 
 # job0: spot (tenant `spot-co`, no reservation), 8 GPUs, 16 GPU-h: 2 h alone

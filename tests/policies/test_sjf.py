@@ -39,20 +39,9 @@ from orbitgrid.engine.simulator import PolicyError
 from orbitgrid.policies import ClusterView, Decision, names, register_policy
 from orbitgrid.policies import base
 from orbitgrid.policies.registry import _POLICIES
+from lab import lab_scenario, pool  # tests/lab.py
 
-SCENARIO = """
-name: sjf-by-hand
-simulation: {{duration_h: 10, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h100, gpu: H100, count: 4, busy_power_w: 1000, idle_power_w: 100}}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {policy}
-"""
+H100_4 = pool("h100", "H100", 4, busy_power_w=1000, idle_power_w=100)
 
 JOBS = """
 arrival_h,gpus,work_gpu_h
@@ -64,7 +53,7 @@ arrival_h,gpus,work_gpu_h
 
 
 def _run(write_scenario, policy: str, jobs: str = JOBS, name: str = "scenario.yaml"):
-    return simulate(write_scenario(SCENARIO.format(policy=policy), jobs, name=name))
+    return simulate(write_scenario(lab_scenario(H100_4, policy, 10, name="sjf-by-hand"), jobs, name=name))
 
 
 def _jobs(r):
