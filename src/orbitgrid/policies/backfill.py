@@ -96,26 +96,40 @@ class EasyBackfillPolicy:
         res = self._reservation
         if res is None or res.job != head or res.version != view.state_version:
             res = self._reservation = reserve(view, head)
-        if math.isfinite(res.shadow_s):
-            # skip, all at once, jobs that can neither end before the shadow time nor
-            # keep within the spare GPUs (only for jobs that must use the reserved pools)
-            if res.only_reserved is None:
-                res.only_reserved = ~(view.type_set_masks() & ~res.pools[None, :]).any(axis=1)
-            only_reserved = res.only_reserved
-            ends_in_time = view.now_s + view.min_runtime_s(candidates) <= res.shadow_s
-            must_take = np.where(only_reserved[view.jobs.type_set[candidates]], view.jobs.gpus[candidates], 0)
-            candidates = candidates[ends_in_time | (must_take <= res.extra)]
-        for job in candidates.tolist():
+        for job in may_backfill(view, res, candidates).tolist():
             if view.free_total <= 0:
                 break
             placement = view.find_placement(int(job))
-            if placement is None:
+            if placement is None or not keeps_promise(view, res, placement):
                 continue
-            ends_s = view.now_s + view.runtime_s(placement)
-            on_reserved = int(placement.gpus[res.pools[placement.pools]].sum())
-            if ends_s <= res.shadow_s or on_reserved <= res.extra:
-                if ends_s > res.shadow_s:
-                    res.extra -= on_reserved
-                view.take(placement)
-                placements.append(placement)
+            charge_spare(view, res, placement)
+            view.take(placement)
+            placements.append(placement)
         return placements
+
+
+def may_backfill(view: ClusterView, res: Reservation, candidates: np.ndarray) -> np.ndarray:
+    """The candidates that might start without delaying the reserved head: all at once, it
+    skips jobs that can neither end before the shadow time nor keep within the spare GPUs
+    (only jobs that must use the reserved pools can be ruled out on the second count)."""
+    if not math.isfinite(res.shadow_s):
+        return candidates
+    if res.only_reserved is None:
+        res.only_reserved = ~(view.type_set_masks() & ~res.pools[None, :]).any(axis=1)
+    ends_in_time = view.now_s + view.min_runtime_s(candidates) <= res.shadow_s
+    must_take = np.where(res.only_reserved[view.jobs.type_set[candidates]], view.jobs.gpus[candidates], 0)
+    return candidates[ends_in_time | (must_take <= res.extra)]
+
+
+def keeps_promise(view: ClusterView, res: Reservation, placement: Placement) -> bool:
+    """Whether the placement leaves the reserved head its start: it ends by the shadow time,
+    or uses no more of the reserved pools than the head leaves spare (EASY's rule)."""
+    if view.now_s + view.runtime_s(placement) <= res.shadow_s:
+        return True
+    return int(placement.gpus[res.pools[placement.pools]].sum()) <= res.extra
+
+
+def charge_spare(view: ClusterView, res: Reservation, placement: Placement) -> None:
+    """A backfilled gang that runs past the shadow time uses up spare GPUs of the reservation."""
+    if view.now_s + view.runtime_s(placement) > res.shadow_s:
+        res.extra -= int(placement.gpus[res.pools[placement.pools]].sum())

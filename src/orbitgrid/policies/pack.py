@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orbitgrid.policies.backfill import Reservation, reserve
+from orbitgrid.policies.backfill import Reservation, charge_spare, keeps_promise, may_backfill, reserve
 from orbitgrid.policies.base import ClusterView, Placement
 from orbitgrid.policies.registry import register_policy
 from orbitgrid.scenario import PolicySpec
@@ -252,14 +252,6 @@ def earliest_single_type(view: ClusterView, groups: TypeGroups, job: int, cache:
     return best
 
 
-def _keeps_promise(view: ClusterView, res: Reservation, placement: Placement) -> bool:
-    """Whether the placement leaves the reserved head its start: it ends by then, or uses no
-    more of the reserved pools than the head leaves spare (EASY backfill's rule)."""
-    if view.now_s + view.runtime_s(placement) <= res.shadow_s:
-        return True
-    return int(placement.gpus[res.pools[placement.pools]].sum()) <= res.extra
-
-
 @register_policy("pack")
 class PackPolicy:
     def __init__(self, spec: PolicySpec) -> None:
@@ -307,7 +299,7 @@ class PackPolicy:
         if mixed is None:
             cache.no_room[ts] = n
             return None, wait
-        if res is not None and not _keeps_promise(view, res, mixed):
+        if res is not None and not keeps_promise(view, res, mixed):
             return None, wait
         if view.now_s + view.runtime_s(mixed) < wait.finish_s:
             return mixed, wait
@@ -378,20 +370,13 @@ class PackPolicy:
         res = self._reservation
         if res is None or res.job != head or res.version != view.state_version:
             res = self._reservation = self._reserve(view, cache, head, head_wait)
-        if math.isfinite(res.shadow_s):
-            if res.only_reserved is None:
-                res.only_reserved = ~(view.type_set_masks() & ~res.pools[None, :]).any(axis=1)
-            ends_in_time = view.now_s + view.min_runtime_s(candidates) <= res.shadow_s
-            must_take = np.where(res.only_reserved[view.jobs.type_set[candidates]], view.jobs.gpus[candidates], 0)
-            candidates = candidates[ends_in_time | (must_take <= res.extra)]
-        for job in candidates.tolist():
+        for job in may_backfill(view, res, candidates).tolist():
             if view.free_total <= 0:
                 break
             placement, _ = self.choose(view, int(job), cache, res)
-            if placement is None or not _keeps_promise(view, res, placement):
+            if placement is None or not keeps_promise(view, res, placement):
                 continue
-            if view.now_s + view.runtime_s(placement) > res.shadow_s:
-                res.extra -= int(placement.gpus[res.pools[placement.pools]].sum())
+            charge_spare(view, res, placement)
             cache.take(placement)
             placements.append(placement)
         return placements
