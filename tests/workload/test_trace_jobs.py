@@ -160,7 +160,7 @@ def test_gavel_jobs_run_their_measured_time_on_each_type(write_scenario, tmp_pat
     """Each of three single-GPU A jobs alone on one type runs steps / throughput there:
     36000 steps at 10, 5 and 2 steps/s: 1 h, 2 h, 5 h (Gavel's simulator: steps / thr)."""
     _gavel_files(tmp_path)
-    (tmp_path / "g.trace").write_text("".join(f"A\tpython3 train.py\t-n\t1\t36000\t0\t1\n" for _ in range(3)))
+    (tmp_path / "g.trace").write_text("".join("A\tpython3 train.py\t-n\t1\t36000\t0\t1\n" for _ in range(3)))
     sites = "".join(f"""
   - name: {g}
     location: {{lat_deg: 0, lon_deg: 0}}

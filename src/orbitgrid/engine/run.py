@@ -24,8 +24,8 @@ from orbitgrid.engine.metrics import (
     tenant_table,
 )
 from orbitgrid.engine.simulator import ProgressFn, Simulator
-from orbitgrid.grid.accounting import grid_totals
 from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, QUEUED, RUNNING, STATE_NAMES
+from orbitgrid.grid.accounting import grid_totals
 from orbitgrid.policies.registry import get_policy
 from orbitgrid.scenario import LoadedScenario
 from orbitgrid.workload import build_jobs
