@@ -362,11 +362,11 @@ class GavelPolicy:
         self.type_names = sorted(set(world.pool_gpu))
         K = self.K = len(self.type_names)
         self.pool_type = np.array([self.type_names.index(g) for g in world.pool_gpu], dtype=np.int64)
-        self.type_speed = np.array([world.speed[self.pool_type == k].max() for k in range(K)])
         # (1 + C, K): each speed class's fastest pool of each type (row 0: catalogue speeds)
         pool_speeds, self.speed_row = view.pool_speeds()
         self.class_type_speed = np.stack([pool_speeds[:, self.pool_type == k].max(axis=1) for k in range(K)], axis=1)
-        self.type_order = np.lexsort((np.arange(K), -self.type_speed)).tolist()  # fastest first
+        # fastest first, by the catalogue (row 0: each type's fastest pool)
+        self.type_order = np.lexsort((np.arange(K), -self.class_type_speed[0])).tolist()
         masks = view.type_set_masks()  # (T, P)
         self.masks = masks
         self.type_onehot = np.zeros((world.n_pools, K))
