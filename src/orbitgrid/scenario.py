@@ -32,6 +32,17 @@ Int = Annotated[int, NoBool]
 MAX_GPUS = 100_000_000  # a gang or pool beyond this is a typo, not a fleet
 
 
+def _check_iso(value: str) -> str:
+    """An ISO 8601 time numpy can read (UTC)."""
+    import numpy as np
+
+    try:
+        np.datetime64(value, "s")
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +87,139 @@ class GridSpec(_Model):
         return self
 
 
+class PueCurve(_Model):
+    """PUE that follows the outside temperature: an hourly temperature file and (deg C, PUE)
+    points, linear between them and flat beyond (grid/pue.py)."""
+
+    temperature: str = Field(min_length=1, description="hourly outside temperature file (Datetime (UTC),Temperature (C))")
+    points: list[tuple[Number, Annotated[float, NoBool, Field(ge=1.0, le=3.0, allow_inf_nan=False)]]] = Field(
+        min_length=1, max_length=1000, description="(temperature_c, pue) pairs, temperature increasing"
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _increasing(cls, value: list) -> list:
+        if any(b[0] <= a[0] for a, b in zip(value, value[1:])):
+            raise ValueError("temperatures must increase strictly")
+        return value
+
+
+class GasSpec(_Model):
+    """On-site gas turbines (grid/dispatch.py): run when cheaper than the grid, or beyond its cap."""
+
+    capacity_mw: PositiveFloat
+    heat_rate_mmbtu_per_mwh: PositiveFloat = Field(description="fuel per MWh generated (EIA: ~9-11 simple cycle, ~6.5-7.5 combined)")
+    fuel_usd_per_mmbtu: NonNegFloat
+    variable_om_usd_per_mwh: NonNegFloat = 0.0
+    # US EPA, Emission Factors for Greenhouse Gas Inventories (natural gas)
+    co2_kg_per_mmbtu: NonNegFloat = 53.06
+
+
+class SolarSpec(_Model):
+    """On-site PV: an hourly capacity-factor profile, or the clear-sky bound at the site (grid/solar.py)."""
+
+    capacity_mw: PositiveFloat
+    profile: str | None = Field(default=None, description="hourly capacity-factor file; none: clear sky at the site")
+    # NREL PVWatts v5 defaults: 14% system losses, 96% inverter efficiency: 0.86 x 0.96
+    derate: float = Field(default=0.8256, gt=0.0, le=1.0, description="clear sky only: AC output per unit of irradiance")
+
+
+class BatterySpec(_Model):
+    """On-site storage, dispatched against the hourly price (grid/dispatch.py)."""
+
+    energy_mwh: PositiveFloat
+    power_mw: PositiveFloat
+    round_trip_efficiency: float = Field(default=0.85, gt=0.0, le=1.0)
+    initial_soc: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class OnsiteSpec(_Model):
+    gas: GasSpec | None = None
+    solar: SolarSpec | None = None
+    battery: BatterySpec | None = None
+
+
+class _Shed(_Model):
+    """How much to shed: a number of MW, a share of the power drawn when the event was
+    announced, or a level to come down to."""
+
+    shed_mw: PositiveFloat | None = None
+    shed_percent: float | None = Field(default=None, gt=0.0, le=100.0)
+    limit_mw: NonNegFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> "_Shed":
+        given = [k for k in ("shed_mw", "shed_percent", "limit_mw") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of shed_mw, shed_percent, limit_mw" + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
+class CurtailmentEvent(_Shed):
+    """One curtailment the grid operator calls: from `start` (UTC) or `start_h`, for `duration_h`."""
+
+    start: str | None = Field(default=None, description="UTC, ISO 8601")
+    start_h: NonNegFloat | None = Field(default=None, description="hours from simulation.start")
+    duration_h: PositiveFloat
+    notice_h: NonNegFloat = Field(default=0.0, description="how long before the start it is announced")
+
+    @field_validator("start")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        return None if value is None else _check_iso(value)
+
+    @model_validator(mode="after")
+    def _one_start(self) -> "CurtailmentEvent":
+        if (self.start is None) == (self.start_h is None):
+            raise ValueError("give exactly one of start (UTC) and start_h")
+        return self
+
+
+class PriceTrigger(_Shed):
+    """Curtail whenever the zone's hourly price is above a threshold (an event per run of such hours)."""
+
+    above_usd_per_mwh: Number
+    notice_h: NonNegFloat = Field(default=0.0, description="how long before each such run of hours it is known")
+
+
+class DemandResponsePayment(_Model):
+    """The programme's terms: a capacity payment for the MW committed, an energy payment
+    per MWh shed, and a penalty per MWh not shed when called."""
+
+    committed_mw: NonNegFloat = 0.0
+    capacity_usd_per_mw_month: NonNegFloat = 0.0
+    energy_usd_per_mwh: NonNegFloat | Literal["price"] = Field(
+        default=0.0, description="per MWh below the baseline during events; `price`: the zone's hourly price"
+    )
+    penalty_usd_per_mwh: NonNegFloat = Field(default=0.0, description="per MWh above the event's target")
+
+
+class DemandResponseSpec(_Model):
+    """A demand-response programme: events from the scenario, a file or a price rule; met by
+    power-capping GPUs, pausing preemptible work and holding back new starts."""
+
+    events: list[CurtailmentEvent] = Field(default_factory=list, max_length=100_000)
+    events_file: str | None = Field(
+        default=None, description="CSV: start (UTC),duration_h and one of shed_mw/shed_percent/limit_mw, optional notice_h"
+    )
+    price_trigger: PriceTrigger | None = None
+    min_power_cap: float = Field(
+        default=1.0, ge=0.3, le=1.0,
+        description="GPU boards may be power-capped to this share of their TDP in an event; 1: no capping, pause only",
+    )
+    # physics/power_cap.py: 3 from P ~ f V^2 with V ~ f; deep caps lose more (voltage floor)
+    power_cap_exponent: PositiveFloat = Field(
+        default=3.0, le=10.0, description="throughput kept = (cap share of the power swing) ** (1 / this)"
+    )
+    payment: DemandResponsePayment = Field(default_factory=DemandResponsePayment)
+
+    @model_validator(mode="after")
+    def _some_events(self) -> "DemandResponseSpec":
+        if not self.events and self.events_file is None and self.price_trigger is None:
+            raise ValueError("give `events`, an `events_file` or a `price_trigger`")
+        return self
+
+
 class SiteSpec(_Model):
     """A terrestrial data centre as the grid sees it: a power cap, a PUE, halls of GPUs."""
 
@@ -88,6 +232,9 @@ class SiteSpec(_Model):
     # WUE (The Green Grid, 2011): litres of water used on site per kWh of IT energy; about 0.4
     # industry-wide (REFERENCE.md)
     water_l_per_kwh: NonNegFloat | None = Field(default=None, description="on-site water per IT kWh (WUE); none: not counted")
+    pue_curve: PueCurve | None = Field(default=None, description="PUE from the outside temperature, instead of `pue`")
+    onsite: OnsiteSpec | None = Field(default=None, description="on-site gas turbines, solar and batteries")
+    demand_response: DemandResponseSpec | None = Field(default=None, description="a curtailment programme the site is in")
 
 
 class GpuCountDistribution(_Model):
@@ -175,6 +322,9 @@ class GeneratorSpec(_Model):
     elastic_min_fraction: float = Field(
         default=0.5, gt=0.0, le=1.0, description="an elastic job accepts ceil(this x gpus) GPUs or more"
     )
+    preemptible_share: float = Field(default=1.0, ge=0.0, le=1.0, description="share of jobs a curtailment may pause")
+    deferrable_share: float = Field(default=0.0, ge=0.0, le=1.0, description="share of jobs that may start later")
+    deferrable_window_h: PositiveFloat = Field(default=24.0, description="a deferrable job may start this long after submission")
 
     @model_validator(mode="after")
     def _one_size_model(self) -> "GeneratorSpec":
@@ -231,6 +381,21 @@ class WorkloadSpec(_Model):
         return self
 
 
+class CarbonAwareSpec(_Model):
+    """When (and where) deferrable jobs start, decided at submission from a forecast of the
+    grid signal (grid/carbon_aware.py): temporal (Let's Wait Awhile), spatial across sites
+    (with data transfer), or a CICS-style daily cap on flexible capacity."""
+
+    mode: Literal["temporal", "spatial", "cics"]
+    signal: Literal["carbon", "price"] = "carbon"
+    forecast_noise: float = Field(default=0.0, ge=0.0, le=1.0, description="relative error of the forecast, per hour (normal)")
+    data_gb_per_gpu: NonNegFloat = Field(default=0.0, description="spatial: data a job moves to another site, per GPU")
+    transfer_gbps: PositiveFloat = Field(default=10.0, description="spatial: bandwidth between sites")
+    transfer_usd_per_gb: NonNegFloat = Field(default=0.0, description="spatial: price of moving a GB between sites")
+    cics_flexible_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="cics: most of a site's GPUs flexible work gets in an hour")
+    cics_margin: float = Field(default=0.1, ge=0.0, le=10.0, description="cics: the day's budget is (1 + this) x its flexible demand")
+
+
 class PolicySpec(_Model):
     name: str = "fifo"
     allow_mixed_gangs: bool = Field(
@@ -280,6 +445,9 @@ class PolicySpec(_Model):
         description="gavel (max_min_fairness): weight of the jobs of each priority; unlisted: 1",
     )
     # YARN's capacity scheduler with preemption; Kubernetes priority classes; spot instances
+    carbon_aware: CarbonAwareSpec | None = Field(
+        default=None, description="carbon- or price-aware starts for deferrable jobs; none: they start when they can"
+    )
     reserved_gpus: dict[Annotated[str, Field(min_length=1)], Annotated[Int, Field(ge=0, le=MAX_GPUS)]] = Field(
         default_factory=dict, max_length=10_000,
         description="reserved: GPUs guaranteed to each tenant; their jobs within it preempt spot work",
@@ -469,13 +637,7 @@ class SimulationSpec(_Model):
     @field_validator("start")
     @classmethod
     def _iso_time(cls, value: str) -> str:
-        import numpy as np
-
-        try:
-            np.datetime64(value, "s")
-        except ValueError:
-            raise ValueError(f"not an ISO 8601 time: {value!r}") from None
-        return value
+        return _check_iso(value)
 
 
 class Scenario(_Model):
@@ -725,6 +887,36 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             gap = uncovered(loaded, k)
             if gap:
                 add(("sites", k, "grid"), gap, "set simulation.start and duration_h within the series")
+    for k, site in enumerate(sc.sites):
+        files = []
+        if site.pue_curve is not None:
+            files.append((("sites", k, "pue_curve", "temperature"), site.pue_curve.temperature))
+        if site.onsite is not None and site.onsite.solar is not None and site.onsite.solar.profile is not None:
+            files.append((("sites", k, "onsite", "solar", "profile"), site.onsite.solar.profile))
+        dr = site.demand_response
+        if dr is not None and dr.events_file is not None:
+            files.append((("sites", k, "demand_response", "events_file"), dr.events_file))
+        for path_key, rel in files:
+            if not loaded.resolve(rel).is_file():
+                add(path_key, f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
+        if dr is not None and dr.price_trigger is not None and (site.grid is None or (site.grid.zone is None and site.grid.prices is None)):
+            add(("sites", k, "demand_response", "price_trigger"), "a price rule needs the site's hourly prices",
+                "give the site a grid `zone` or a `prices` file")
+        if dr is not None and dr.payment.energy_usd_per_mwh == "price" and (site.grid is None or (site.grid.zone is None and site.grid.prices is None)):
+            add(("sites", k, "demand_response", "payment", "energy_usd_per_mwh"), "paid at the price, but the site has no prices",
+                "give the site a grid `zone` or a `prices` file")
+        if site.pue_curve is not None and not problems:
+            gap = _temperature_gap(loaded, k)
+            if gap:
+                add(("sites", k, "pue_curve", "temperature"), gap, "set simulation.start and duration_h within the file")
+    carbon_aware = sc.policy.carbon_aware
+    if carbon_aware is not None:
+        need = "prices" if carbon_aware.signal == "price" else "carbon"
+        lacking = [site.name for site in sc.sites if site.grid is None
+                   or (site.grid.zone is None and getattr(site.grid, need) is None)]
+        if lacking:
+            add(("policy", "carbon_aware", "signal"), f"the {carbon_aware.signal} signal needs every site's {need} series; "
+                f"{', '.join(lacking)} has none", "give each site a grid `zone` or a file")
     if wl.csv is not None:
         path = loaded.resolve(wl.csv)
         if not path.is_file():
@@ -751,6 +943,24 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                 add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
                     _suggest(tenant, tenant_names))
     return problems
+
+
+def _temperature_gap(loaded: LoadedScenario, k: int) -> str | None:
+    """Why site k's temperature file does not cover the run, or None (read errors are
+    reported as the file is read)."""
+    import numpy as np
+
+    from orbitgrid.grid.pue import read_temperature
+    from orbitgrid.grid.series import _iso
+
+    sc = loaded.scenario
+    rel = sc.sites[k].pue_curve.temperature
+    series = read_temperature(loaded.resolve(rel), rel)
+    t0 = float(np.datetime64(sc.simulation.start, "s").astype(np.int64))
+    t1 = t0 + sc.simulation.duration_h * 3600.0
+    if t0 < series.start_s[0] or t1 > series.end_s:
+        return f"the temperatures cover {_iso(series.start_s[0])} to {_iso(series.end_s)}, the run {_iso(t0)} to {_iso(t1)}"
+    return None
 
 
 def _tle_dose_problems(con, names, sats, file, line, base) -> list[Problem]:

@@ -24,6 +24,8 @@ class Steps:
     capacity: np.ndarray
     in_service: np.ndarray
     factor: np.ndarray  # speed factor per step and pool (1 unless throttled)
+    pue: np.ndarray  # PUE per step and pool (its site's, at the step)
+    busy_scale: np.ndarray  # busy draw per step and pool as a share of the pool's (1 unless power-capped)
 
     @property
     def width_s(self) -> np.ndarray:
@@ -37,14 +39,20 @@ def make_steps(
     end_s: float,
     n_pools: int,
     factor: list[np.ndarray] | None = None,
+    world: World | None = None,
+    busy_scale: list[np.ndarray] | None = None,
 ) -> Steps:
+    """The tick record as arrays; `world` gives each step's PUE (else 1)."""
     times = np.asarray(tick_times_s, dtype=np.float64)
     keep = times < end_s
     edges = np.append(times[keep], end_s)
     cap = np.asarray(capacity, dtype=np.float64).reshape(-1, n_pools)[keep]
     ins = np.asarray(in_service, dtype=np.float64).reshape(-1, n_pools)[keep]
     fac = np.ones_like(cap) if factor is None else np.asarray(factor, dtype=np.float64).reshape(-1, n_pools)[keep]
-    return Steps(edges, cap, ins, fac)
+    pue = np.ones_like(cap) if world is None else world.site_pue_at(edges[:-1])[:, world.pool_site]
+    scale = (np.ones_like(cap) if not busy_scale
+             else np.asarray(busy_scale, dtype=np.float64).reshape(-1, n_pools)[keep])
+    return Steps(edges, cap, ins, fac, pue, scale)
 
 
 def gpu_seconds_per_step(
@@ -81,30 +89,41 @@ def peak_facility_power_w(
 ) -> float:
     """The highest instantaneous power at the meter over the whole fleet.
 
-    Power = sum over pools of PUE * (idle * in_service + (busy - idle) * allocated): the first
-    term changes only at ticks, the second at allocation starts and ends (ends sorted first
-    at equal times, so a gang handing over to the next is not counted twice)."""
-    pue = world.pool_pue
-    base_w = (steps.in_service * world.idle_power_w * pue).sum(axis=1)  # (K,)
+    In step k, power = base[k] + sum over pools of swing[k, p] * allocated_p(t), with
+    base = sum PUE * idle * in_service and swing = PUE * (busy * busy_scale - idle): the
+    first term and the weights change only at ticks, the allocation at starts and ends
+    (ends sorted first at equal times, so a gang handing over to the next is not counted
+    twice). The power at each step's start comes from the allocation per pool there; the
+    power after each start or end from the changes since its step began."""
     if steps.edges_s.size < 2:
         return 0.0
+    n_steps, n_pools = steps.capacity.shape
+    base_w = (steps.in_service * world.idle_power_w * steps.pue).sum(axis=1)  # (K,)
     if pool.size == 0:
         return float(base_w.max())
-    swing = (world.busy_power_w - world.idle_power_w) * pue
+    swing = steps.pue * (world.busy_power_w * steps.busy_scale - world.idle_power_w)  # (K, P)
     t = np.concatenate([start_s, end_s])
-    d = np.concatenate([gpus * swing[pool], -gpus * swing[pool]])
+    p = np.concatenate([pool, pool]).astype(np.int64)
+    g = np.concatenate([gpus, -gpus]).astype(np.float64)
+    k = np.clip(np.searchsorted(steps.edges_s, t, side="right") - 1, 0, n_steps - 1)
+    d = g * swing[k, p]
     order = np.lexsort((d, t))
-    t, level = t[order], np.cumsum(d[order])
-    k = np.clip(np.searchsorted(steps.edges_s, t, side="right") - 1, 0, base_w.size - 1)
-    at_events = level + base_w[k]
-    # at each tick edge, the allocated level just before it carries over
-    idx = np.searchsorted(t, steps.edges_s[:-1], side="right") - 1
-    level_at_edges = np.where(idx >= 0, level[np.maximum(idx, 0)], 0.0)
-    return float(max(at_events.max(), (level_at_edges + base_w).max()))
+    t, p, g, k, d = t[order], p[order], g[order], k[order], d[order]
+    # allocated GPUs per pool at each step's start: every change strictly before it
+    first = np.searchsorted(t, steps.edges_s[:-1], side="left")  # first change at or after each edge
+    level = np.zeros((n_steps + 1, n_pools))
+    np.add.at(level, (np.searchsorted(steps.edges_s[:-1], t, side="right"), p), g)
+    level = np.cumsum(level, axis=0)[:n_steps]  # changes before each step's start
+    at_starts = base_w + (level * swing).sum(axis=1)
+    # after each change: its step's start power plus the changes in the step up to it
+    run = np.cumsum(d)
+    before_step = np.where(first > 0, run[np.maximum(first - 1, 0)], 0.0)
+    at_events = at_starts[k] + run - before_step[k]
+    return float(max(at_events.max(), at_starts.max()))
 
 
 def step_series(world: World, steps: Steps, alloc_gpu_s: np.ndarray) -> dict[str, np.ndarray]:
     """Per step and pool: time-averaged allocated GPUs, IT and facility power in watts."""
     allocated = alloc_gpu_s / steps.width_s[:, None]
-    it_w = facility_power_w(allocated, steps.in_service, world.busy_power_w, world.idle_power_w, 1.0)
-    return {"allocated": allocated, "it_w": it_w, "facility_w": it_w * world.pool_pue}
+    it_w = facility_power_w(allocated, steps.in_service, world.busy_power_w * steps.busy_scale, world.idle_power_w, 1.0)
+    return {"allocated": allocated, "it_w": it_w, "facility_w": it_w * steps.pue}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orbitgrid.engine.state import COMPLETED, FAILED, QUEUED, RUNNING
+from orbitgrid.engine.state import COMPLETED, FAILED, PENDING, QUEUED, RUNNING
 
 REL_TOL = 1e-9
 
@@ -29,6 +29,7 @@ def check_invariants(
     edges_s: np.ndarray,
     capacity: np.ndarray,
     work_lost_s: np.ndarray | None = None,
+    arrival_s: np.ndarray | None = None,
 ) -> None:
     """Raise InvariantError naming the first broken rule:
 
@@ -42,6 +43,8 @@ def check_invariants(
        (gpus x speed x duration) is the work it kept plus the work faults threw away.
     """
     known = np.isin(state_codes, (COMPLETED, FAILED, RUNNING, QUEUED))
+    if arrival_s is not None:  # a job released after the run ended never arrived
+        known |= (state_codes == PENDING) & (arrival_s >= edges_s[-1])
     if not known.all():
         raise InvariantError(f"job {int(np.flatnonzero(~known)[0])} ended the run in no known state")
     failed = np.flatnonzero(state_codes == FAILED)

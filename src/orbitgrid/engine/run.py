@@ -24,8 +24,11 @@ from orbitgrid.engine.metrics import (
     tenant_table,
 )
 from orbitgrid.engine.simulator import ProgressFn, Simulator
-from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, QUEUED, RUNNING, STATE_NAMES
-from orbitgrid.grid.accounting import grid_totals
+from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, PENDING, QUEUED, RUNNING, STATE_NAMES
+from orbitgrid.engine.curtailment import CurtailmentController
+from orbitgrid.grid.accounting import grid_totals, site_prices, site_prices_on_steps
+from orbitgrid.grid.demand_response import evaluate_events, plan_events
+from orbitgrid.grid.flexible_jobs import apply_carbon_aware
 from orbitgrid.policies.registry import get_policy
 from orbitgrid.scenario import LoadedScenario
 from orbitgrid.workload import build_jobs
@@ -56,28 +59,35 @@ def simulate(
     all_jobs = build_jobs(loaded, seed)
     in_time = all_jobs.arrival_s < horizon_s
     jobs = all_jobs if in_time.all() else take_jobs(all_jobs, in_time)
+    shifted = apply_carbon_aware(loaded, world, jobs, int(seed))
+    jobs = shifted.jobs
+    submitted = jobs.submitted_s()
     policy = get_policy(sc.policy.name)(sc.policy)
     drain_limit = sc.simulation.drain_limit_h * SECONDS_PER_HOUR if sc.simulation.drain_limit_h else None
     wl = sc.workload
     checkpoint_s = wl.checkpoint_interval_h * SECONDS_PER_HOUR if wl.checkpoint_interval_h is not None else None
+    end_bound_s = sim_end_bound_s(sc, horizon_s, drain_limit)
+    plan = plan_events(loaded, site_prices(loaded), end_bound_s)
+    controller = CurtailmentController(plan, world) if plan is not None else None
     sim = Simulator(
         world, jobs, policy, horizon_s, sc.simulation.tick_s, sc.simulation.drain, drain_limit,
         seed=int(seed), checkpoint_interval_s=checkpoint_s, on_fault=wl.on_fault,
         restart_overhead_s=sc.policy.restart_overhead_s, on_preemption=wl.on_preemption,
-        schedule_interval_s=sc.policy.schedule_interval_s,
+        schedule_interval_s=sc.policy.schedule_interval_s, curtailment=controller,
     )  # fmt: skip
     out = sim.run(progress)
     s = out.state
 
     log = s.log.arrays()
     steps = make_steps(
-        out.ticks.time_s, out.ticks.capacity, out.ticks.in_service, out.end_s, world.n_pools, out.ticks.factor
+        out.ticks.time_s, out.ticks.capacity, out.ticks.in_service, out.end_s, world.n_pools, out.ticks.factor,
+        world=world, busy_scale=out.ticks.busy_scale,
     )
     alloc_gpu_s = gpu_seconds_per_step(log["pool"], log["gpus"], log["start_s"], log["end_s"], steps.edges_s, world.n_pools)
     series = step_series(world, steps, alloc_gpu_s)
     check_invariants(
         s.state, s.fail_reason, log, s.allocated_gpu_s, alloc_gpu_s, jobs.work_ref_gpu_s, s.work_done_s,
-        world.n_pools, steps.edges_s, steps.capacity, work_lost_s=s.work_lost_s,
+        world.n_pools, steps.edges_s, steps.capacity, work_lost_s=s.work_lost_s, arrival_s=jobs.arrival_s,
     )  # fmt: skip
 
     width = steps.width_s
@@ -98,15 +108,20 @@ def simulate(
     peak_w = peak_facility_power_w(world, steps, log["pool"], log["gpus"], log["start_s"], log["end_s"])
 
     started = ~np.isnan(s.first_start_s)
-    wait_h = (s.first_start_s[started] - jobs.arrival_s[started]) / SECONDS_PER_HOUR
+    wait_h = (s.first_start_s[started] - submitted[started]) / SECONDS_PER_HOUR
     done = s.state == COMPLETED
-    jct_h = (s.end_s[done] - jobs.arrival_s[done]) / SECONDS_PER_HOUR
-    makespan_h = (s.end_s[done].max() - jobs.arrival_s.min()) / SECONDS_PER_HOUR if done.any() else math.nan
+    jct_h = (s.end_s[done] - submitted[done]) / SECONDS_PER_HOUR
+    makespan_h = (s.end_s[done].max() - submitted.min()) / SECONDS_PER_HOUR if done.any() else math.nan
     ftf = _finish_time_fairness(world, jobs, s, out.ticks)  # NaN for jobs not completed
     warm = log["speed"] == 0.0  # restart overhead: GPUs held, no work (a speed factor is never 0)
     restart_gpu_s = float(np.sum(log["gpus"][warm] * (log["end_s"][warm] - log["start_s"][warm])))
 
     grid_sums, grid_table = grid_totals(loaded, world.pool_site, steps.edges_s, series["facility_w"], series["it_w"])
+    n_sites = len(world.site_names)
+    dr_sums, dr_table = evaluate_events(
+        loaded, controller, steps.edges_s, _per_site(series["facility_w"], world.pool_site, n_sites),
+        _per_site(series["allocated"], world.pool_site, n_sites), site_prices_on_steps(loaded, steps.edges_s),
+    )
     summary: dict[str, object] = {
         "scenario": sc.name,
         "seed": int(seed),
@@ -118,6 +133,7 @@ def simulate(
         "jobs_failed": int((s.state == FAILED).sum()),
         "jobs_running": int((s.state == RUNNING).sum()),
         "jobs_queued": int((s.state == QUEUED).sum()),
+        "jobs_pending": int((s.state == PENDING).sum()),  # held for release after the run's end
         "gpu_hours_available": available_gpu_s / SECONDS_PER_HOUR,
         "gpu_hours_allocated": allocated_gpu_s / SECONDS_PER_HOUR,
         "allocation_utilization": allocated_gpu_s / available_gpu_s if available_gpu_s else None,
@@ -135,6 +151,13 @@ def simulate(
         "energy_mwh": facility_j / 3.6e9,
         **grid_sums,
         "it_energy_mwh": it_j / 3.6e9,
+        **dr_sums,
+        # work held back: paused or not started in curtailments, and deferrable jobs held by
+        # the carbon-aware policy (GPUs x time from submission to release)
+        "deferred_gpu_hours": (dr_sums["curtailment_deferred_gpu_hours"] or 0.0) + shifted.held_gpu_h,
+        "jobs_deferred": shifted.jobs_deferred,
+        "jobs_moved_site": shifted.jobs_moved,
+        "data_transfer_usd": shifted.transfer_usd,
         "peak_power_mw": peak_w / 1e6,
         "preemptions": int(s.preemptions.sum()),
         "jobs_preempted": int((s.preemptions > 0).sum()),
@@ -150,6 +173,7 @@ def simulate(
         summary.update(_orbital_summary(world, steps))
     tables = _tables(world, jobs, s, log, steps, series, out.ticks)
     tables["grid"] = grid_table
+    tables["curtailment"] = dr_table
     tables["jobs"] = tables["jobs"].append_column("finish_time_fairness", pa.array(ftf, mask=np.isnan(ftf)))
     tables["tenants"] = _tenants(jobs, s, log)
     tables["gpu_types"] = gpu_type_table(
@@ -162,6 +186,20 @@ def simulate(
     return RunResult(summary, tables, int((~in_time).sum()))
 
 
+def _per_site(per_pool: np.ndarray, pool_site: np.ndarray, n_sites: int) -> np.ndarray:
+    """(steps, pools) -> (steps, sites) sums."""
+    out = np.zeros((per_pool.shape[0], n_sites))
+    np.add.at(out.T, pool_site, per_pool.T)
+    return out
+
+
+def sim_end_bound_s(sc, horizon_s: float, drain_limit_s: float | None) -> float:
+    """The latest the run can end: the horizon, or with a drain its limit (default 100 horizons)."""
+    if not sc.simulation.drain:
+        return horizon_s
+    return horizon_s + (drain_limit_s if drain_limit_s is not None else 100.0 * horizon_s)
+
+
 def _finish_time_fairness(world, jobs, s, ticks) -> np.ndarray:
     """Themis finish-time fairness of each completed job (engine/metrics.py); NaN for the rest."""
     done = s.state == COMPLETED
@@ -170,7 +208,7 @@ def _finish_time_fairness(world, jobs, s, ticks) -> np.ndarray:
         return out
     active = np.asarray(ticks.queued_jobs, dtype=float) + np.asarray(ticks.running_jobs, dtype=float)
     times = np.asarray(ticks.time_s, dtype=float)[: active.size]
-    arrival, end = jobs.arrival_s[done], s.end_s[done]
+    arrival, end = jobs.submitted_s()[done], s.end_s[done]
     ts = jobs.type_set[done]
     accepted_gpus = (s.type_set_masks * world.installed[None, :]).sum(axis=1)[ts]
     out[done] = finish_time_fairness(
@@ -184,8 +222,8 @@ def _tenants(jobs, s, log) -> pa.Table:
     """Per-tenant breakdown (engine/metrics.py)."""
     started = ~np.isnan(s.first_start_s)
     done = s.state == COMPLETED
-    wait_h = np.where(started, (s.first_start_s - jobs.arrival_s) / SECONDS_PER_HOUR, np.nan)
-    jct_h = np.where(done, (s.end_s - jobs.arrival_s) / SECONDS_PER_HOUR, np.nan)
+    wait_h = np.where(started, (s.first_start_s - jobs.submitted_s()) / SECONDS_PER_HOUR, np.nan)
+    jct_h = np.where(done, (s.end_s - jobs.submitted_s()) / SECONDS_PER_HOUR, np.nan)
     job_gpu_h = np.bincount(log["job"], weights=log["gpus"] * (log["end_s"] - log["start_s"]),
                             minlength=len(jobs)) / SECONDS_PER_HOUR
     return tenant_table(list(jobs.tenants), np.asarray(jobs.tenant, dtype=np.int64), done, s.state == FAILED,
@@ -236,7 +274,10 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
             "name": pa.array(names, pa.string()),
             "tenant": pa.array(np.asarray(jobs.tenants, dtype=object)[jobs.tenant], pa.string()),
             "priority": pa.array(jobs.priority, pa.int32()),
-            "arrival_h": pa.array(jobs.arrival_s / hours),
+            "arrival_h": pa.array(jobs.submitted_s() / hours),
+            "released_h": pa.array(jobs.arrival_s / hours),
+            "preemptible": pa.array(jobs.may_pause()),
+            "deferral_window_h": pa.array(jobs.windows_s() / hours),
             "gpus": pa.array(jobs.gpus, pa.int32()),
             "min_gpus": pa.array(jobs.min_gang(), pa.int32()),
             "gpu_milli": pa.array(jobs.milli(), pa.int32()),
@@ -246,8 +287,8 @@ def _tables(world, jobs, s, log, steps, series, ticks) -> dict[str, pa.Table]:
             "fail_reason": pa.array(reasons, pa.string()),
             "first_start_h": pa.array(s.first_start_s / hours, mask=~started),
             "end_h": pa.array(s.end_s / hours, mask=~failed_or_done),
-            "wait_h": pa.array((s.first_start_s - jobs.arrival_s) / hours, mask=~started),
-            "jct_h": pa.array((s.end_s - jobs.arrival_s) / hours, mask=~done),
+            "wait_h": pa.array((s.first_start_s - jobs.submitted_s()) / hours, mask=~started),
+            "jct_h": pa.array((s.end_s - jobs.submitted_s()) / hours, mask=~done),
             "preemptions": pa.array(s.preemptions, pa.int32()),
             "fault_interruptions": pa.array(s.fault_interruptions, pa.int32()),
             "work_done_gpu_h": pa.array(s.work_done_s / hours),

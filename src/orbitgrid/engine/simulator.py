@@ -92,6 +92,9 @@ class TickRecord:
     running_jobs: list[int]
     # per-pool speed factor at each tick (the same array object while it does not change)
     factor: list[np.ndarray] = field(default_factory=list)
+    # per-pool busy draw as a share of full (below 1 while a curtailment power-caps GPUs);
+    # empty when nothing is ever capped
+    busy_scale: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +125,7 @@ class Simulator:
         restart_overhead_s: float | None = None,
         on_preemption: str = "keep",
         schedule_interval_s: float | None = None,
+        curtailment=None,
     ):
         if schedule_interval_s is not None and not (schedule_interval_s > 0 and math.isfinite(schedule_interval_s)):
             raise ValueError(f"schedule interval must be positive, not {schedule_interval_s}")
@@ -159,6 +163,10 @@ class Simulator:
         # speed factors are read each tick only if some pool is ever throttled
         f = world.orbital_speed_factor
         self._throttled = bool(world.orbital_pools.size and f.size and (f != 1.0).any())
+        self.dr = curtailment  # engine/curtailment.py: CurtailmentController, or None
+        if self.dr is not None and self.dr.capping:
+            self._throttled = True
+        self._may_pause = jobs.may_pause()
         self._sharing = bool(self.s.fractional.any())  # fractional jobs: shared GPUs may have room
         self._min_gang = self.s.min_gang.tolist()  # gang bounds as Python ints, read per start
         self._max_gang_of = jobs.gpus.tolist()
@@ -422,33 +430,56 @@ class Simulator:
     def _tick(self) -> bool:
         """Set every pool's capacity and speed factor for this tick; preempt the newest gangs
         where capacity fell below what is allocated, then re-speed the gangs whose speed
-        changed. Returns whether capacity or any gang's speed changed."""
+        changed. Returns whether capacity or any gang's speed changed.
+
+        With curtailment events (engine/curtailment.py), the capacity the scheduler sees is
+        further held to the events' limits: under an event's hard limit the newest
+        preemptible gangs are paused (gangs that may not be paused stay); under a notice's
+        soft limit nothing is stopped, only new starts are held back."""
         s = self.s
         in_service, capacity = self.world.capacity_at(s.now_s)
+        physical = capacity
+        self._shrink_to(physical, lambda job: True)
+        if self.dr is not None:
+            self.dr.update(s.now_s, s.allocated, in_service, self.world.site_pue_at(s.now_s))
+            hard = np.minimum(physical, self.dr.hard)
+            self._shrink_to(hard, lambda job: bool(self._may_pause[job]))
+            capacity = np.minimum(hard, self.dr.soft)
         changed = not np.array_equal(capacity, s.capacity)
         s.in_service, s.capacity = in_service, capacity
-        for pool in np.flatnonzero(s.allocated > capacity):
-            p = s.pieces
-            rows = np.flatnonzero(p.active[: p.size] & (p.pool[: p.size] == pool))
-            victims = p.job[rows]
-            order = np.lexsort((-victims, -s.run_start_s[victims]))  # newest first
-            for job in victims[order]:
-                if s.allocated[pool] <= capacity[pool]:
-                    break
-                self._preempt(int(job))
         if changed:
             s.version += 1
             s.changes += 1
         if self._throttled:
             factor = self.world.speed_factor_at(s.now_s)
+            if self.dr is not None:
+                factor = factor * self.dr.factor
             if not np.array_equal(factor, s.factor):
                 changed |= self._set_speed_factors(factor)
         t = self.ticks
         t.time_s.append(s.now_s)
-        t.capacity.append(capacity)
+        t.capacity.append(physical)
         t.in_service.append(in_service)
         t.factor.append(s.factor)
+        if self.dr is not None and self.dr.capping:
+            last = t.busy_scale[-1] if t.busy_scale else None
+            t.busy_scale.append(last if last is not None and np.array_equal(last, self.dr.scale) else self.dr.scale.copy())
         return changed
+
+    def _shrink_to(self, limit: np.ndarray, may_stop) -> None:
+        """Preempt the newest gangs of each pool allocated beyond `limit`, among those
+        `may_stop` allows, until it fits or none is left."""
+        s = self.s
+        for pool in np.flatnonzero(s.allocated > limit):
+            p = s.pieces
+            rows = np.flatnonzero(p.active[: p.size] & (p.pool[: p.size] == pool))
+            victims = p.job[rows]
+            order = np.lexsort((-victims, -s.run_start_s[victims]))  # newest first
+            for job in victims[order]:
+                if s.allocated[pool] <= limit[pool]:
+                    break
+                if s.state[job] == RUNNING and may_stop(int(job)):
+                    self._preempt(int(job))
 
     def _record_queue(self) -> None:
         """The queue as it stands once every event of a tick's instant has been handled."""
@@ -514,6 +545,8 @@ class Simulator:
         next_tick_s = 0.0
         # capacity is also set at the edges of outages, so none falls between ticks unseen
         edges_s = self.world.change_times_s()
+        if self.dr is not None:
+            edges_s = np.union1d(edges_s, self.dr.plan.edges_s())
         edges_s = edges_s[edges_s > 0.0]
         next_edge = 0
         fault_s = self.world.fault_time_s

@@ -5,6 +5,11 @@ run times that step's mean price and carbon intensity.
     energy_cost_usd = sum over sites and steps of E[s, k] (MWh) x price[s, k] (USD/MWh)
     carbon_t        = sum of E[s, k] (kWh) x intensity[s, k] (gCO2eq/kWh) / 1e6
 
+With on-site supply (`sites[].onsite`, grid/dispatch.py) the grid carries only what solar,
+gas turbines and the battery do not: E above is then the energy bought from the grid, the
+turbines' fuel and O&M are added to the cost, and their CO2 (fuel x EPA factor) to both
+carbon totals (stack emissions only: upstream methane is not counted in `carbon_lca_t`).
+
 `carbon_t` uses the direct (operational) intensity, as location-based scope 2 accounting
 does (GHG Protocol Scope 2 Guidance, 2015); `carbon_lca_t` the life-cycle one. Sites
 without a grid zone are left out of both; with no zone anywhere the keys are None.
@@ -26,7 +31,8 @@ from orbitgrid.errors import InputError, Problem
 from orbitgrid.grid.series import HourlySeries, _iso, packaged_carbon, packaged_prices, read_carbon, read_prices
 from orbitgrid.scenario import LoadedScenario
 
-GRID_COLUMNS = ("time_h", "step_h", "site", "facility_power_mw", "price_usd_per_mwh", "carbon_direct_g_per_kwh",
+GRID_COLUMNS = ("time_h", "step_h", "site", "facility_power_mw", "grid_power_mw", "gas_power_mw", "solar_power_mw",
+                "battery_power_mw", "unserved_power_mw", "price_usd_per_mwh", "carbon_direct_g_per_kwh",
                 "carbon_lca_g_per_kwh", "energy_mwh", "cost_usd", "carbon_kg")
 J_PER_MWH = 3.6e9
 J_PER_KWH = 3.6e6
@@ -62,27 +68,48 @@ def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarr
     starts, width = t0 + edges_s[:-1], np.diff(edges_s)
     cost = carbon = lca = 0.0
     have_price = have_carbon = False
+    onsite = {k: 0.0 for k in ("grid_energy_mwh", "onsite_gas_mwh", "onsite_solar_mwh", "onsite_gas_cost_usd", "unserved_mwh")}
+    have_onsite = False
     for s, site in enumerate(sc.sites):
-        if site.grid is None:
+        load_j = (facility_w[:, pool_site == s] * width[:, None]).sum(axis=1)
+        if site.grid is None and site.onsite is None:
             continue
-        energy_j = (facility_w[:, pool_site == s] * width[:, None]).sum(axis=1)
-        price, direct, life = _series(loaded, s)
         where = f"sites[{s}].grid"
         nan = np.full(width.size, np.nan)
+        price, direct, life = _series(loaded, s) if site.grid is not None else (None, None, None)
         usd_mwh = _on_steps(price, starts, width, where) if price is not None else nan
         g_direct = _on_steps(direct, starts, width, where) if direct is not None else nan
         g_lca = _on_steps(life, starts, width, where) if life is not None else nan
+        flows = {k: np.zeros(width.size) for k in ("gas", "solar", "battery", "unserved")}
+        energy_j, extra_usd, extra_kg = load_j, 0.0, 0.0
+        if site.onsite is not None:
+            have_onsite = True
+            d = _dispatch(loaded, s, starts, width, load_j / width, usd_mwh)
+            energy_j = d.grid_w * width
+            extra_usd, extra_kg = d.gas_cost_usd, d.gas_co2_kg
+            flows = {"gas": d.gas_w, "solar": d.solar_used_w, "battery": d.discharge_w - d.charge_w,
+                     "unserved": d.unserved_w}
+            onsite["grid_energy_mwh"] += float(energy_j.sum()) / J_PER_MWH
+            onsite["onsite_gas_mwh"] += d.gas_energy_wh / 1e6
+            onsite["onsite_solar_mwh"] += float((d.solar_used_w * width).sum()) / J_PER_MWH
+            onsite["onsite_gas_cost_usd"] += d.gas_cost_usd
+            onsite["unserved_mwh"] += d.unserved_wh / 1e6
+        elif site.grid is not None:
+            onsite["grid_energy_mwh"] += float(energy_j.sum()) / J_PER_MWH
         if price is not None:
-            cost += float(energy_j @ usd_mwh) / J_PER_MWH
+            cost += float(energy_j @ usd_mwh) / J_PER_MWH + extra_usd
             have_price = True
         if direct is not None:
-            carbon += float(energy_j @ g_direct) / J_PER_KWH / 1e6
-            lca += float(energy_j @ g_lca) / J_PER_KWH / 1e6
+            carbon += float(energy_j @ g_direct) / J_PER_KWH / 1e6 + extra_kg / 1e3
+            lca += float(energy_j @ g_lca) / J_PER_KWH / 1e6 + extra_kg / 1e3
             have_carbon = True
         columns["time_h"].append(edges_s[:-1] / 3600.0)
         columns["step_h"].append(width / 3600.0)
         columns["site"].append(np.full(width.size, site.name, dtype=object))
-        columns["facility_power_mw"].append(energy_j / width / 1e6)
+        columns["facility_power_mw"].append(load_j / width / 1e6)
+        columns["grid_power_mw"].append(energy_j / width / 1e6)
+        for key in ("gas", "solar", "battery", "unserved"):
+            columns[f"{key}_power_mw"].append(flows[key] / 1e6)
         columns["price_usd_per_mwh"].append(usd_mwh)
         columns["carbon_direct_g_per_kwh"].append(g_direct)
         columns["carbon_lca_g_per_kwh"].append(g_lca)
@@ -93,7 +120,59 @@ def grid_totals(loaded: LoadedScenario, pool_site: np.ndarray, edges_s: np.ndarr
     out["energy_cost_usd"] = cost if have_price else None
     out["carbon_t"] = carbon if have_carbon else None
     out["carbon_lca_t"] = lca if have_carbon else None
+    out.update({k: (v if have_onsite else None) for k, v in onsite.items()})
     return out, _table(columns)
+
+
+def _dispatch(loaded: LoadedScenario, s: int, starts: np.ndarray, width: np.ndarray, load_w: np.ndarray,
+              usd_mwh: np.ndarray):
+    """Site s's on-site supply against its load at the meter (grid/dispatch.py); without a
+    price the grid is taken as free, so gas runs only beyond the cap and a battery idles."""
+    from orbitgrid.grid.dispatch import Battery, GasTurbines, dispatch
+    from orbitgrid.grid.solar import clear_sky_capacity_factor, read_capacity_factor
+
+    site = loaded.scenario.sites[s]
+    spec = site.onsite
+    solar_w = None
+    if spec.solar is not None:
+        if spec.solar.profile is not None:
+            cf_series = read_capacity_factor(loaded.resolve(spec.solar.profile), spec.solar.profile)
+            cf = _on_steps(cf_series, starts, width, f"sites[{s}].onsite.solar.profile")
+        else:
+            cf = clear_sky_capacity_factor(site.location.lat_deg, site.location.lon_deg, starts, width,
+                                           derate=spec.solar.derate)
+        solar_w = cf * spec.solar.capacity_mw * 1e6
+    gas = None
+    if spec.gas is not None:
+        gas = GasTurbines(spec.gas.capacity_mw * 1e6, spec.gas.heat_rate_mmbtu_per_mwh, spec.gas.fuel_usd_per_mmbtu,
+                          spec.gas.variable_om_usd_per_mwh, spec.gas.co2_kg_per_mmbtu)
+    battery = None
+    if spec.battery is not None:
+        b = spec.battery
+        battery = Battery(b.energy_mwh * 1e6, b.power_mw * 1e6, b.round_trip_efficiency, b.initial_soc)
+    price = np.where(np.isnan(usd_mwh), 0.0, usd_mwh)
+    # day windows close at local (solar) midnight: lon / 15 hours off UTC
+    local_midnight_s = (-(starts[0] + site.location.lon_deg / 15.0 * 3600.0)) % 86400.0
+    return dispatch(load_w, width, price, site.power_cap_mw * 1e6, solar_w=solar_w, gas=gas, battery=battery,
+                    window_phase_s=local_midnight_s)
+
+
+def site_prices(loaded: LoadedScenario) -> dict[int, HourlySeries]:
+    """Each site's hourly price series, for the sites that have one."""
+    out = {}
+    for s, site in enumerate(loaded.scenario.sites):
+        if site.grid is not None:
+            price = _series(loaded, s)[0]
+            if price is not None:
+                out[s] = price
+    return out
+
+
+def site_prices_on_steps(loaded: LoadedScenario, edges_s: np.ndarray) -> dict[int, np.ndarray]:
+    """Each priced site's mean price (USD/MWh) over each step of the run."""
+    t0 = start_epoch_s(loaded.scenario.simulation.start)
+    starts, width = t0 + edges_s[:-1], np.diff(edges_s)
+    return {s: _on_steps(price, starts, width, f"sites[{s}].grid") for s, price in site_prices(loaded).items()}
 
 
 def _table(columns: dict[str, list[np.ndarray]]) -> pa.Table:

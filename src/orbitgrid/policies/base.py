@@ -74,7 +74,8 @@ class ClusterView:
         self.now_s: float = state.now_s
         self.world = state.world
         self.jobs = state.jobs
-        self.free = state.capacity - state.allocated  # scratch copy, int64 (P)
+        # scratch copy, int64 (P); a curtailment may leave gangs that may not be paused above it
+        self.free = np.maximum(state.capacity - state.allocated, 0)
         self.free_total = int(self.free.sum())
         self._taken: list[tuple[Placement, float]] = []  # reserved in this view, with expected ends
         self._preempted: list[int] = []  # running jobs counted as stopped in this view

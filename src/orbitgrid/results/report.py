@@ -55,6 +55,8 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
         }
         if summary.get("energy_cost_usd") is not None or summary.get("carbon_t") is not None:
             figures["orbitgrid-grid"] = _grid_figure(con)
+        if summary.get("curtailment_events") is not None or summary.get("grid_energy_mwh") is not None:
+            figures["orbitgrid-site-power"] = _site_power_figure(con)
         if summary.get("orbital_gpu_hours_available") is not None:
             figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
             figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
@@ -396,6 +398,49 @@ def _grid_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     _layout(fig, "Grid price and carbon intensity per site" + note, "Time (h)", "Price (USD/MWh)")
     fig.update_layout(yaxis2=dict(title="Carbon intensity, direct (gCO2eq/kWh)", overlaying="y", side="right",
                                   rangemode="tozero"))
+    return fig
+
+
+def _site_power_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Each site's power at the meter (solid) and, with on-site supply, what it bought from
+    the grid (dotted), with the curtailment events shaded and their targets marked."""
+    key, note, _, _ = _buckets(con, "grid")
+    t_end = con.execute("SELECT max(time_h + step_h) FROM grid").fetchone()[0]
+    rows = con.execute(
+        f"""
+        WITH b AS (
+            SELECT site, min(time_h) AS t,
+                   sum(facility_power_mw * step_h) / sum(step_h) AS load,
+                   sum(grid_power_mw * step_h) / sum(step_h) AS bought
+            FROM grid GROUP BY site, {key}
+        )
+        SELECT site, list(t ORDER BY t), list(load ORDER BY t), list(bought ORDER BY t)
+        FROM b GROUP BY site ORDER BY site
+        """
+    ).fetchall()
+    fig = go.Figure()
+    for i, (site, t, load, bought) in enumerate(rows):
+        color = COLORS[i % len(COLORS)]
+        x, y = _steps(t, load, t_end)
+        fig.add_trace(go.Scatter(x=x, y=y, name=f"{site} at the meter", mode="lines",
+                                 line=dict(shape="hv", color=color), legendgroup=str(site)))
+        if any(abs(a - b) > 1e-12 for a, b in zip(load, bought)):
+            x, y = _steps(t, bought, t_end)
+            fig.add_trace(go.Scatter(x=x, y=y, name=f"{site} from the grid", mode="lines",
+                                     line=dict(shape="hv", color=color, dash="dot"), legendgroup=str(site)))
+    has_events = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'curtailment'").fetchone()[0]
+    if has_events:
+        events = con.execute("SELECT start_h, end_h, target_mw, met FROM curtailment ORDER BY start_h LIMIT 500").fetchall()
+        for start, end, target, met in events:
+            fig.add_vrect(x0=start, x1=end, fillcolor="#2ca02c" if met else "#d62728", opacity=0.15, line_width=0)
+            fig.add_trace(go.Scatter(x=[start, end], y=[target, target], mode="lines", showlegend=False,
+                                     line=dict(color="#444", dash="dash", width=1),
+                                     hovertemplate=f"target %{{y:.4g}} MW ({'met' if met else 'missed'})<extra></extra>"))
+    if not rows:
+        _no_data(fig, "no site with a grid zone")
+    title = "Site power" + (" and curtailment events (green: met, red: missed)" if has_events else "")
+    _layout(fig, title + note, "Time (h)", "Power (MW)")
     return fig
 
 

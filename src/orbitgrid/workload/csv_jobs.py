@@ -12,6 +12,10 @@ Columns (header required; order free):
                equal to gpus for a rigid job (default: rigid)          optional
   gpu_milli    thousandths of one GPU the job uses, 1..1000; below
                1000 only with gpus 1: it shares a GPU (default 1000)  optional
+  preemptible  true/false (or 1/0): may a curtailment pause it (default
+               true)                                                  optional
+  deferral_window_h  a deferrable job may start up to this many hours
+               after submission (default 0: not deferrable)            optional
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from orbitgrid.scenario import MAX_GPUS
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
 
 REQUIRED = ("arrival_h", "gpus", "work_gpu_h")
-OPTIONAL = ("job_id", "gpu_types", "priority", "tenant", "min_gpus", "gpu_milli")
+OPTIONAL = ("job_id", "gpu_types", "priority", "tenant", "min_gpus", "gpu_milli", "preemptible", "deferral_window_h")
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 
 
 def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = None) -> JobTable:
@@ -69,6 +74,8 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
     gpus: list[int] = []
     min_gpus: list[int] = []
     milli: list[int] = []
+    preemptible: list[bool] = []
+    window_h: list[float] = []
     work: list[float] = []
     type_set: list[int] = []
     priority: list[int] = []
@@ -111,6 +118,14 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
             else:
                 milli.append(1000)
             work.append(number(row, line, "work_gpu_h", float, 0.0, True))
+            pause_text = row[col["preemptible"]].strip().lower() if "preemptible" in col else ""
+            if pause_text and pause_text not in TRUE_WORDS + FALSE_WORDS:
+                raise fail(line, "preemptible", f"expected true or false, got {row[col['preemptible']].strip()!r}")
+            preemptible.append(pause_text not in FALSE_WORDS)
+            if "deferral_window_h" in col and row[col["deferral_window_h"]].strip():
+                window_h.append(number(row, line, "deferral_window_h", float, 0.0, False))
+            else:
+                window_h.append(0.0)
             types_text = row[col["gpu_types"]].strip() if "gpu_types" in col else ""
             if types_text in ("", ANY_GPU):
                 key: tuple[str, ...] = (ANY_GPU,)
@@ -140,4 +155,6 @@ def read_jobs_csv(path: Path, known_gpus: set[str], display_name: str | None = N
         names=tuple(names),
         min_gpus=np.asarray(min_gpus, dtype=np.int32) if min_gpus != gpus else None,
         gpu_milli=np.asarray(milli, dtype=np.int32) if any(m < 1000 for m in milli) else None,
+        preemptible=np.asarray(preemptible, dtype=bool) if not all(preemptible) else None,
+        window_s=np.asarray(window_h, dtype=np.float64) * 3600.0 if any(w > 0 for w in window_h) else None,
     )

@@ -110,7 +110,15 @@ def generate_jobs(spec: GeneratorSpec, duration_h: float, seed: int) -> JobTable
         elastic = np.random.default_rng(np.random.SeedSequence(seed).spawn(7)[6]).random(n) < spec.elastic_share
         smallest = np.maximum(np.ceil(spec.elastic_min_fraction * gpus - 1e-9), 1).astype(np.int32)
         min_gpus = np.where(elastic, smallest, gpus).astype(np.int32)
+    preemptible = window_s = None
+    if spec.preemptible_share < 1.0 or spec.deferrable_share > 0:  # their own streams, as above
+        flex = np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8])
+        preemptible = flex.random(n) < spec.preemptible_share
+        deferrable = flex.random(n) < spec.deferrable_share
+        window_s = np.where(deferrable, spec.deferrable_window_h * SECONDS_PER_HOUR, 0.0)
     return JobTable(
+        preemptible=preemptible,
+        window_s=window_s,
         min_gpus=min_gpus,
         arrival_s=arrival,
         gpus=gpus,

@@ -30,6 +30,14 @@ class JobTable:
     thousandths of one GPU, sharing the GPU with other such jobs (engine/sharing.py); its
     work is in reference-GPU-seconds like any other, done at gpu_milli/1000 x speed.
     None: every job uses whole GPUs.
+
+    Flexibility (grid/: demand response and carbon-aware shifting): `preemptible[j]` false
+    means job j may not be paused to meet a curtailment (None: every job may); a job with
+    `window_s[j] > 0` is deferrable: it may start as late as `window_s[j]` after it was
+    submitted (None or 0: it starts as soon as it can). When a carbon-aware decision holds
+    a deferrable job back, `arrival_s` is when it is released to the scheduler and
+    `submit_s` when it was submitted (None: they are the same); waits count from submission.
+    `type_set_site[k]`, where given, ties type set k to one site (spatial shifting).
     """
 
     arrival_s: np.ndarray  # float64
@@ -46,12 +54,30 @@ class JobTable:
     class_speed: np.ndarray | None = None  # float64 (C, len(class_gpus)); NaN: catalogue
     min_gpus: np.ndarray | None = None  # int32 (N), smallest gang an elastic job accepts
     gpu_milli: np.ndarray | None = None  # int32 (N), thousandths of a GPU; 1000: whole GPUs
+    preemptible: np.ndarray | None = None  # bool (N); None: every job may be paused
+    window_s: np.ndarray | None = None  # float64 (N), deferral window; 0: not deferrable
+    submit_s: np.ndarray | None = None  # float64 (N), submission when released later
+    type_set_site: tuple[str | None, ...] | None = None  # per type set: the one site it may use
 
     def __len__(self) -> int:
         return int(self.arrival_s.shape[0])
 
     def type_set_label(self, k: int) -> str:
-        return "|".join(self.type_sets[k])
+        label = "|".join(self.type_sets[k])
+        site = self.type_set_site[k] if self.type_set_site is not None else None
+        return label if site is None else f"{label}@{site}"
+
+    def submitted_s(self) -> np.ndarray:
+        """When each job was submitted (its arrival unless a carbon-aware hold released it later)."""
+        return self.arrival_s if self.submit_s is None else self.submit_s
+
+    def may_pause(self) -> np.ndarray:
+        """Bool per job: may a curtailment pause it?"""
+        return np.ones(len(self), dtype=bool) if self.preemptible is None else self.preemptible
+
+    def windows_s(self) -> np.ndarray:
+        """Each job's deferral window in seconds (0: not deferrable)."""
+        return np.zeros(len(self)) if self.window_s is None else self.window_s
 
     @property
     def n_speed_classes(self) -> int:
@@ -96,6 +122,8 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         parts.setdefault("cls", []).append(cls)
         parts.setdefault("min", []).append(t.min_gang())
         parts.setdefault("milli", []).append(t.milli())
+        parts.setdefault("pause", []).append(t.may_pause())
+        parts.setdefault("window", []).append(t.windows_s())
         ts_map = np.array([type_sets.setdefault(s, len(type_sets)) for s in t.type_sets], dtype=np.int32)
         tn_map = np.array([tenants.setdefault(s, len(tenants)) for s in t.tenants], dtype=np.int32)
         parts["arrival_s"].append(t.arrival_s)
@@ -127,6 +155,8 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         class_speed=np.concatenate(class_rows) if class_rows else None,
         min_gpus=np.concatenate(parts["min"])[order] if any(t.min_gpus is not None for t in tables) else None,
         gpu_milli=np.concatenate(parts["milli"])[order] if any(t.gpu_milli is not None for t in tables) else None,
+        preemptible=np.concatenate(parts["pause"])[order] if any(t.preemptible is not None for t in tables) else None,
+        window_s=np.concatenate(parts["window"])[order] if any(t.window_s is not None for t in tables) else None,
     )
 
 
@@ -143,21 +173,28 @@ def empty_jobs() -> JobTable:
     )
 
 
-def take_jobs(jobs: JobTable, mask: np.ndarray) -> JobTable:
-    """The jobs where `mask` is true (type-set and tenant lists kept as they are)."""
+def take_jobs(jobs: JobTable, index: np.ndarray) -> JobTable:
+    """The jobs a bool mask keeps, or those an integer index picks in its order (type-set and
+    tenant lists kept as they are)."""
+    pick = np.asarray(index)
+    names = tuple(np.asarray(jobs.names, dtype=object)[pick].tolist()) if jobs.names is not None else None
     return JobTable(
-        arrival_s=jobs.arrival_s[mask],
-        gpus=jobs.gpus[mask],
-        work_ref_gpu_s=jobs.work_ref_gpu_s[mask],
-        type_set=jobs.type_set[mask],
-        priority=jobs.priority[mask],
-        tenant=jobs.tenant[mask],
+        arrival_s=jobs.arrival_s[pick],
+        gpus=jobs.gpus[pick],
+        work_ref_gpu_s=jobs.work_ref_gpu_s[pick],
+        type_set=jobs.type_set[pick],
+        priority=jobs.priority[pick],
+        tenant=jobs.tenant[pick],
         type_sets=jobs.type_sets,
         tenants=jobs.tenants,
-        names=tuple(n for n, keep in zip(jobs.names, mask) if keep) if jobs.names is not None else None,
-        speed_class=jobs.speed_class[mask] if jobs.speed_class is not None else None,
+        names=names,
+        speed_class=jobs.speed_class[pick] if jobs.speed_class is not None else None,
         class_gpus=jobs.class_gpus,
         class_speed=jobs.class_speed,
-        min_gpus=jobs.min_gpus[mask] if jobs.min_gpus is not None else None,
-        gpu_milli=jobs.gpu_milli[mask] if jobs.gpu_milli is not None else None,
+        min_gpus=jobs.min_gpus[pick] if jobs.min_gpus is not None else None,
+        gpu_milli=jobs.gpu_milli[pick] if jobs.gpu_milli is not None else None,
+        preemptible=jobs.preemptible[pick] if jobs.preemptible is not None else None,
+        window_s=jobs.window_s[pick] if jobs.window_s is not None else None,
+        submit_s=jobs.submit_s[pick] if jobs.submit_s is not None else None,
+        type_set_site=jobs.type_set_site,
     )

@@ -63,6 +63,12 @@ class World:
     fault_gpus: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # a gang spanning GPU types runs at its slowest member's speed times (1 - this)
     mixed_gang_penalty: float = 0.0
+    # PUE from the outside temperature (sites[].pue_curve): pue_series[h, s] holds from
+    # pue_times_s[h] (s from the run start) to the next; empty: every site keeps site_pue
+    pue_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the GPU board's share of busy_power_w (its TDP, which a power cap holds; the rest is host)
+    board_power_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pue_series: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n_pools(self) -> int:
@@ -73,6 +79,8 @@ class World:
         return self._n_domains
 
     def __post_init__(self) -> None:
+        if self.board_power_w.size != self.busy_power_w.size:  # none given: the whole busy draw
+            object.__setattr__(self, "board_power_w", self.busy_power_w.copy())
         object.__setattr__(self, "_n_domains", int(self.domain.max()) + 1 if self.domain.size else 0)
         names = sorted(set(self.pool_gpu))
         object.__setattr__(self, "pool_type", np.array([names.index(g) for g in self.pool_gpu], dtype=np.int64))
@@ -107,6 +115,14 @@ class World:
     def pool_pue(self) -> np.ndarray:
         return self.site_pue[self.pool_site]
 
+    def site_pue_at(self, t_s: np.ndarray | float) -> np.ndarray:
+        """Each site's PUE at time t (S), or at each of an array of times (T, S)."""
+        t = np.asarray(t_s, dtype=np.float64)
+        if self.pue_times_s.size == 0:
+            return np.broadcast_to(self.site_pue, t.shape + self.site_pue.shape).copy()
+        k = np.clip(np.searchsorted(self.pue_times_s, t, side="right") - 1, 0, self.pue_times_s.size - 1)
+        return self.pue_series[k]
+
     def in_service_at(self, t_s: float) -> np.ndarray:
         """Installed GPUs less those in an outage at time t."""
         active = (self.outage_start_s <= t_s) & (t_s < self.outage_end_s)
@@ -117,7 +133,7 @@ class World:
         """(in-service GPUs, GPUs that may be busy) per pool at time t, for all pools at once."""
         in_service = self.in_service_at(t_s)
         usable = power_capped_capacity(
-            in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, self.site_pue
+            in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, self.site_pue_at(t_s)
         )
         if self.orbital_pools.size:
             k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
@@ -145,15 +161,20 @@ class World:
         return factor
 
     def change_times_s(self) -> np.ndarray:
-        """Times at which capacity changes between regular ticks (outage edges), sorted."""
-        return np.unique(np.concatenate([self.outage_start_s, self.outage_end_s]))
+        """Times at which capacity changes between regular ticks (outage edges, hours of a
+        temperature-driven PUE), sorted."""
+        return np.unique(np.concatenate([self.outage_start_s, self.outage_end_s, self.pue_times_s]))
 
     def type_set_masks(self, jobs: JobTable) -> np.ndarray:
-        """(T, P) bool: which pools each of the jobs' acceptable-type sets may use."""
+        """(T, P) bool: which pools each of the jobs' acceptable-type sets may use (within
+        its one site, for a type set tied to a site)."""
         masks = np.zeros((len(jobs.type_sets), self.n_pools), dtype=bool)
         gpus = np.asarray(self.pool_gpu)
         for k, types in enumerate(jobs.type_sets):
             masks[k] = True if types == (ANY_GPU,) else np.isin(gpus, types)
+            site = jobs.type_set_site[k] if jobs.type_set_site is not None else None
+            if site is not None:
+                masks[k] &= self.pool_site == self.site_names.index(site)
         return masks
 
 
@@ -163,6 +184,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
     table = scenario.accelerator_table()
     ref_tflops = table[scenario.workload.reference_gpu].bf16_tflops.value
     names, gpus, site_of, installed, speed, busy, idle, domain_keys = [], [], [], [], [], [], [], []
+    board = []
     o_pool, o_start, o_end, o_gpus = [], [], [], []
     for s, site in enumerate(scenario.sites):
         for pool in site.pools:
@@ -174,6 +196,8 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
             installed.append(pool.count)
             speed.append(acc.bf16_tflops.value / ref_tflops)
             busy.append(pool.busy_power_w if pool.busy_power_w is not None else acc.busy_power_w)
+            tdp = acc.tdp_w.value if acc.tdp_w is not None and acc.tdp_w.value is not None else busy[-1]
+            board.append(min(tdp, busy[-1]))
             idle.append(pool.idle_power_w if pool.idle_power_w is not None else default_idle_power_w(acc))
             domain_keys.append(s if scenario.policy.allow_mixed_gangs else (s, pool.gpu))
             for outage in pool.outages:
@@ -181,7 +205,11 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
                 o_start.append(outage.start_h * SECONDS_PER_HOUR)
                 o_end.append((outage.start_h + outage.duration_h) * SECONDS_PER_HOUR)
                 o_gpus.append(outage.gpus)
-    sites = [(site.name, site.location.lat_deg, site.location.lon_deg, site.power_cap_mw * 1e6, site.pue)
+    # the firm supply a site's GPUs may draw on: its grid connection plus on-site gas turbines
+    # (solar and batteries are not firm: they change the bill, not the cap)
+    sites = [(site.name, site.location.lat_deg, site.location.lon_deg,
+              (site.power_cap_mw + (site.onsite.gas.capacity_mw if site.onsite and site.onsite.gas else 0.0)) * 1e6,
+              site.pue)
              for site in scenario.sites]
     orbital = build_orbital_pools(scenario, table, ref_tflops, len(names), base_dir, seed)
     for con_name, pools in orbital["pools"]:
@@ -194,6 +222,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
             installed.append(count)
             speed.append(speed_rel)
             busy.append(busy_w)
+            board.append(busy_w)
             idle.append(0.0)  # GPUs that cannot run are powered down
             domain_keys.append(("orbit", name))
     domain_ids: dict[object, int] = {}
@@ -206,6 +235,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         speed=np.asarray(speed, dtype=np.float64),
         busy_power_w=np.asarray(busy, dtype=np.float64),
         idle_power_w=np.asarray(idle, dtype=np.float64),
+        board_power_w=np.asarray(board, dtype=np.float64),
         domain=np.asarray(domain, dtype=np.int64),
         site_names=tuple(x[0] for x in sites),
         site_lat_deg=np.asarray([x[1] for x in sites], dtype=float),
@@ -232,7 +262,29 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         fault_gpus=orbital["fault_gpus"],
         battery_min_soc=orbital["battery_min_soc"],
         mixed_gang_penalty=scenario.policy.mixed_gang_penalty,
+        **_pue_hours(scenario, base_dir, np.asarray([x[4] for x in sites], dtype=float)),
     )
+
+
+def _pue_hours(scenario: Scenario, base_dir: Path | None, fixed_pue: np.ndarray) -> dict[str, np.ndarray]:
+    """Hourly PUE of every site over the run, where some site's PUE follows the outside
+    temperature (grid/pue.py); {} where none does. Before its file starts or after it ends,
+    a site holds the PUE of the nearest hour."""
+    curves = [(s, site.pue_curve) for s, site in enumerate(scenario.sites) if site.pue_curve is not None]
+    if not curves:
+        return {}
+    from orbitgrid.grid.accounting import start_epoch_s
+    from orbitgrid.grid.pue import pue_at_temperature, read_temperature
+
+    t0 = start_epoch_s(scenario.simulation.start)
+    hours = np.arange(0.0, scenario.simulation.duration_h * SECONDS_PER_HOUR, SECONDS_PER_HOUR)
+    series = np.tile(fixed_pue, (hours.size, 1))
+    for s, curve in curves:
+        path = (base_dir or Path.cwd()) / curve.temperature
+        temp = read_temperature(path, curve.temperature)
+        k = np.clip(np.searchsorted(temp.start_s, t0 + hours, side="right") - 1, 0, temp.start_s.size - 1)
+        series[:, s] = pue_at_temperature(temp.values[k], [tuple(p) for p in curve.points])
+    return {"pue_times_s": hours, "pue_series": series}
 
 
 def default_idle_power_w(acc) -> float:
