@@ -384,9 +384,13 @@ class WorkloadSpec(_Model):
 class CarbonAwareSpec(_Model):
     """When (and where) deferrable jobs start, decided at submission from a forecast of the
     grid signal (grid/carbon_aware.py): temporal (Let's Wait Awhile), spatial across sites
-    (with data transfer), or a CICS-style daily cap on flexible capacity."""
+    (with data transfer), a CICS-style daily cap on flexible capacity, or home (no shifting:
+    the baseline with the same home sites)."""
 
-    mode: Literal["temporal", "spatial", "cics"]
+    mode: Literal["temporal", "spatial", "cics", "home"] = Field(
+        description="temporal, spatial or cics shifting; home: each deferrable job at its home site, "
+                    "started at submission (the baseline the others are measured against)"
+    )
     signal: Literal["carbon", "price"] = "carbon"
     forecast_noise: float = Field(default=0.0, ge=0.0, le=1.0, description="relative error of the forecast, per hour (normal)")
     data_gb_per_gpu: NonNegFloat = Field(default=0.0, description="spatial: data a job moves to another site, per GPU")
@@ -899,6 +903,8 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
         for path_key, rel in files:
             if not loaded.resolve(rel).is_file():
                 add(path_key, f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
+            else:  # read now, so that `validate` reports a bad row as the run would
+                problems.extend(_file_problems(path_key, loaded.resolve(rel), rel))
         if dr is not None and dr.price_trigger is not None and (site.grid is None or (site.grid.zone is None and site.grid.prices is None)):
             add(("sites", k, "demand_response", "price_trigger"), "a price rule needs the site's hourly prices",
                 "give the site a grid `zone` or a `prices` file")
@@ -943,6 +949,23 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                 add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
                     _suggest(tenant, tenant_names))
     return problems
+
+
+def _file_problems(path_key: PathKey, path: Path, display: str) -> list[Problem]:
+    """The row-by-row problems of a site's events file or solar profile (the temperature
+    file is read for its coverage)."""
+    try:
+        if path_key[-1] == "events_file":
+            from orbitgrid.grid.demand_response import read_events
+
+            read_events(path, display)
+        elif path_key[-1] == "profile":
+            from orbitgrid.grid.solar import read_capacity_factor
+
+            read_capacity_factor(path, display)
+    except InputError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _temperature_gap(loaded: LoadedScenario, k: int) -> str | None:

@@ -164,10 +164,13 @@ def vcc_budgets_gpu_h(submit_s: np.ndarray, runtime_s: np.ndarray, gpus: np.ndar
     sig = np.asarray(signal, dtype=np.float64)
     hour_start_s = signal_start_s + HOUR_S * np.arange(sig.size)
     hour_day = np.floor((hour_start_s - day_start_s) / DAY_S).astype(np.int64)
-    job_day = np.floor((np.asarray(submit_s, dtype=np.float64) - day_start_s) / DAY_S).astype(np.int64)
+    submit = np.atleast_1d(np.asarray(submit_s, dtype=np.float64))
+    gpu_h = (np.broadcast_to(np.asarray(gpus, dtype=np.float64), submit.shape)
+             * np.broadcast_to(np.asarray(runtime_s, dtype=np.float64), submit.shape) / HOUR_S)
+    job_day = np.floor((submit - day_start_s) / DAY_S).astype(np.int64)
     d0 = min(int(hour_day.min()) if sig.size else 0, int(job_day.min()) if job_day.size else 0)
     d1 = max(int(hour_day.max()) if sig.size else 0, int(job_day.max()) if job_day.size else 0)
-    demand_gpu_h = np.bincount(job_day - d0, weights=gpus * np.asarray(runtime_s) / HOUR_S, minlength=d1 - d0 + 1)
+    demand_gpu_h = np.bincount(job_day - d0, weights=gpu_h, minlength=d1 - d0 + 1)
     order = np.lexsort((np.arange(sig.size), sig, hour_day))  # by day, then forecast, then hour
     day_sorted = hour_day[order]
     first = np.searchsorted(day_sorted, day_sorted, side="left")

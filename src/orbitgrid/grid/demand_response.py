@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from orbitgrid.engine.curtailment import CurtailmentPlan
 from orbitgrid.errors import InputError, Problem
 from orbitgrid.scenario import LoadedScenario
 
@@ -40,10 +39,12 @@ HOUR_S = 3600.0
 EVENT_COLUMNS = ("start", "duration_h", "shed_mw", "shed_percent", "limit_mw", "notice_h")
 
 
-def plan_events(loaded: LoadedScenario, prices: dict[int, object], end_s: float) -> CurtailmentPlan | None:
-    """Every site's events in seconds from the run start (those that end before the start
-    or are announced after `end_s` left out); None when no site has a programme.
-    `prices[s]` is site s's hourly price series (grid/series.HourlySeries), for price rules."""
+def plan_events(loaded: LoadedScenario, prices: dict[int, object], end_s: float):
+    """Every site's events (an engine/curtailment.CurtailmentPlan) in seconds from the run
+    start (those that end before the start or are announced after `end_s` left out); None
+    when no site has a programme. `prices[s]` is site s's hourly price series
+    (grid/series.HourlySeries), for price rules."""
+    from orbitgrid.engine.curtailment import CurtailmentPlan  # (the engine imports this module)
     from orbitgrid.grid.accounting import start_epoch_s
 
     sc = loaded.scenario

@@ -8,7 +8,9 @@ signal (carbon intensity or price, × (1 + noise × N(0, 1)) per hour):
 * temporal: it starts at its home when the forecast over its run is lowest within its window;
 * spatial: at whichever site and hour is lowest, counting the time (and, for price, the
   cost) of moving data_gb_per_gpu × gpus there;
-* cics: at its home, admitted against the day's virtual capacity curve.
+* cics: at its home, admitted against the day's virtual capacity curve;
+* home: at its home, at submission (no shifting: the baseline for the three above, with
+  the same home sites).
 
 Its run time is taken as work / gpus on the reference GPU (the decision knows the job's
 length, as the papers assume). The job then arrives at the scheduler at its release time,
@@ -73,7 +75,7 @@ def apply_carbon_aware(loaded: LoadedScenario, world, jobs: JobTable, seed: int)
             usd, objective="carbon" if spec.signal == "carbon" else "cost", home_site=home)
         moved = site != home
         transfer_usd = float(usd[moved, 0].sum())
-    else:
+    elif spec.mode != "home":
         for s in range(n_sites):
             mine = home == s
             if not mine.any():
