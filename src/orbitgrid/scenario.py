@@ -70,6 +70,10 @@ class PoolSpec(_Model):
         default=None, description="IT power per busy GPU; default: the catalogue's server share, else its TDP"
     )
     idle_power_w: NonNegFloat | None = Field(default=None, description="IT power per idle GPU; default: catalogue")
+    power_cap: float | None = Field(
+        default=None, ge=0.3, le=1.0,
+        description="a standing board power cap, share of the GPU's TDP (nvidia-smi -pl); none: uncapped",
+    )
     outages: list[Outage] = Field(default_factory=list)
 
 

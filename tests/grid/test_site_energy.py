@@ -101,3 +101,45 @@ def test_solar_profile_offsets_grid_energy(tmp_path):
     assert s["onsite_solar_mwh"] == pytest.approx(0.5e-3)
     assert s["grid_energy_mwh"] == pytest.approx(1.7e-3)
     assert s["energy_cost_usd"] == pytest.approx(1.7e-3 * 20)
+
+
+def _capped(tmp_path, pool_extra: str, accelerators: str = "") -> object:
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h\n0,1,1\n")
+    (tmp_path / "s.yaml").write_text(f"""
+name: cap
+simulation: {{duration_h: 4, tick_s: 3600, seed: 0}}
+sites:
+  - name: lab
+    location: {{lat_deg: 0, lon_deg: 0}}
+    power_cap_mw: 10
+    pue: 1.0
+    pools:
+      - {{name: h, count: 1, busy_power_w: 1000, idle_power_w: 100{pool_extra}}}
+workload: {{reference_gpu: H100, csv: jobs.csv}}
+policy: {{name: fifo}}
+{accelerators}""")
+    return simulate(load_scenario(tmp_path / "s.yaml"))
+
+
+def test_a_standing_power_cap_trades_speed_for_power(tmp_path):
+    """An H100 (700 W board) capped at half its TDP: busy draw 1,000 - 350 = 650 W; speed
+    ((350 - 100) / (700 - 100)) ** (1/3) = 0.7469 (physics/power_cap.py); one reference
+    GPU-hour takes 1 / 0.7469 = 1.3389 h and 650 W x 1.3389 h = 0.8703 kWh."""
+    r = _capped(tmp_path, ", gpu: H100, power_cap: 0.5")
+    speed = (250.0 / 600.0) ** (1.0 / 3.0)
+    job = r.tables["jobs"].to_pylist()[0]
+    assert job["end_h"] == pytest.approx(1.0 / speed)
+    assert r.summary["it_energy_mwh"] == pytest.approx((650.0 / speed + 100.0 * (4 - 1.0 / speed)) * 1e-6)
+
+
+def test_a_measured_curve_from_the_catalogue_replaces_the_model(tmp_path):
+    """A user's accelerator measured at 60% throughput with a 50% cap (points [[0.5, 0.6]]):
+    the job of one reference GPU-hour takes 1 / 0.6 h."""
+    acc = """accelerators:
+  capped-h100:
+    bf16_tflops: 989.4
+    tdp_w: 700
+    power_cap_curve: {points: [[0.5, 0.6]], source: "hand-made for this test"}
+"""
+    r = _capped(tmp_path, ", gpu: capped-h100, power_cap: 0.5", acc)
+    assert r.tables["jobs"].to_pylist()[0]["end_h"] == pytest.approx(1.0 / 0.6)

@@ -68,6 +68,25 @@ _SOURCED_FIELDS = (
 _RANGE_FIELDS = ("purchase_price_usd", "rent_usd_per_gpu_hour")
 
 
+class PowerCapCurve(BaseModel):
+    """Measured throughput under a board power cap: (cap as a share of TDP, throughput as a
+    share of uncapped), increasing in the cap; linear between points, 1 at and above a cap of
+    1. Without one, physics/power_cap.py's model is used."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    points: list[tuple[float, float]] = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "PowerCapCurve":
+        caps = [c for c, _ in self.points]
+        if any(not (0.0 < c <= 1.0) for c in caps) or any(b <= a for a, b in zip(caps, caps[1:])):
+            raise ValueError("caps must lie in (0, 1] and increase strictly")
+        if any(not (0.0 <= s <= 1.0) for _, s in self.points):
+            raise ValueError("throughput shares must lie in [0, 1]")
+        return self
+
+
 class Accelerator(BaseModel):
     """One accelerator (per GPU or per chip, never per board or rack).
 
@@ -89,6 +108,7 @@ class Accelerator(BaseModel):
     idle_power_w: SourcedValue | None = None
     purchase_price_usd: SourcedRange | None = None
     rent_usd_per_gpu_hour: SourcedRange | None = None
+    power_cap_curve: PowerCapCurve | None = None
 
     @model_validator(mode="before")
     @classmethod

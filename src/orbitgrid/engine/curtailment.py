@@ -12,7 +12,8 @@ What the site does (all at once, at the edges; nothing between them):
 * at the start: GPUs are power-capped, uniformly over the site, just enough for what runs
   now to fit the target, but not below `min_cap` of their board power (the cap holds the
   GPU board, `nvidia-smi -pl`; the host's share of a GPU's busy draw is not capped), at
-  the speed physics/power_cap.py's throughput_at_cap gives; then, if that is not
+  the speed the accelerator keeps at that cap (World.throughput_at_cap: its measured curve
+  from the catalogue, else physics/power_cap.py's model); then, if that is not
   enough, preemptible gangs are paused, newest first, until the site fits; gangs that may
   not be paused keep running, and the event is then missed;
 * at the end: caps and limits are lifted.
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orbitgrid.physics.power_cap import throughput_at_cap
 from orbitgrid.physics.site_power import power_capped_capacity
 
 
@@ -128,8 +128,7 @@ class CurtailmentController:
                 self.cap_fraction[starting & mine] = f
                 board = w.board_power_w[on]
                 self.scale[on] = 1.0 - (1.0 - f) * board / w.busy_power_w[on]  # busy draw kept
-                self.factor[on] = throughput_at_cap(f, np.minimum(w.idle_power_w[on], board), board,
-                                                    float(plan.cap_exponent[site]))
+                self.factor[on] = w.throughput_at_cap(np.flatnonzero(on), f, float(plan.cap_exponent[site]))
                 self.hard[on] = self._limit(site, target, in_service, pue_site)
                 self.soft[on] = self.hard[on]
             if (pending & mine).any():

@@ -163,6 +163,7 @@ class Simulator:
         # speed factors are read each tick only if some pool is ever throttled
         f = world.orbital_speed_factor
         self._throttled = bool(world.orbital_pools.size and f.size and (f != 1.0).any())
+        self._throttled |= bool((world.pool_speed_factor != 1.0).any())  # standing power caps
         self.dr = curtailment  # engine/curtailment.py: CurtailmentController, or None
         if self.dr is not None and self.dr.capping:
             self._throttled = True

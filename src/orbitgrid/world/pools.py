@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from orbitgrid.physics.power_cap import throughput_at_cap
 from orbitgrid.physics.site_power import power_capped_capacity
 from orbitgrid.scenario import Scenario
 from orbitgrid.workload.jobs import ANY_GPU, JobTable
@@ -68,6 +69,10 @@ class World:
     pue_times_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # the GPU board's share of busy_power_w (its TDP, which a power cap holds; the rest is host)
     board_power_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # per pool: a measured (cap share, throughput share) curve from the catalogue, or None
+    cap_curves: tuple = ()
+    # per pool: the share of full speed a standing power cap (pools[].power_cap) leaves; 1: none
+    pool_speed_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pue_series: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
@@ -81,6 +86,10 @@ class World:
     def __post_init__(self) -> None:
         if self.board_power_w.size != self.busy_power_w.size:  # none given: the whole busy draw
             object.__setattr__(self, "board_power_w", self.busy_power_w.copy())
+        if len(self.cap_curves) != self.busy_power_w.size:
+            object.__setattr__(self, "cap_curves", (None,) * self.busy_power_w.size)
+        if self.pool_speed_factor.size != self.busy_power_w.size:
+            object.__setattr__(self, "pool_speed_factor", np.ones(self.busy_power_w.size))
         object.__setattr__(self, "_n_domains", int(self.domain.max()) + 1 if self.domain.size else 0)
         names = sorted(set(self.pool_gpu))
         object.__setattr__(self, "pool_type", np.array([names.index(g) for g in self.pool_gpu], dtype=np.int64))
@@ -152,9 +161,23 @@ class World:
             usable[self.orbital_pools] = self.orbital_usable.max(axis=0)
         return usable
 
+    def throughput_at_cap(self, pools: np.ndarray, cap_fraction: float, exponent: float = 3.0) -> np.ndarray:
+        """Per pool of `pools`: the share of full speed a board cap of `cap_fraction` x its
+        board power leaves: the accelerator's measured curve where the catalogue has one,
+        else physics/power_cap.py's model."""
+        board = self.board_power_w[pools]
+        share = throughput_at_cap(cap_fraction, np.minimum(self.idle_power_w[pools], board), board, exponent)
+        for i, p in enumerate(np.asarray(pools).tolist()):
+            curve = self.cap_curves[p]
+            if curve is not None:
+                caps, shares = curve
+                share[i] = 1.0 if cap_fraction >= 1.0 else float(np.interp(cap_fraction, caps, shares))
+        return share
+
     def speed_factor_at(self, t_s: float) -> np.ndarray:
-        """Per pool: the share of full speed its GPUs run at, at time t (1 unless throttled)."""
-        factor = np.ones(self.n_pools)
+        """Per pool: the share of full speed its GPUs run at, at time t (1 unless throttled
+        or standing under a power cap)."""
+        factor = self.pool_speed_factor.copy()
         if self.orbital_pools.size and self.orbital_speed_factor.size:
             k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
             factor[self.orbital_pools] = self.orbital_speed_factor[k]
@@ -184,7 +207,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
     table = scenario.accelerator_table()
     ref_tflops = table[scenario.workload.reference_gpu].bf16_tflops.value
     names, gpus, site_of, installed, speed, busy, idle, domain_keys = [], [], [], [], [], [], [], []
-    board = []
+    board, curves, cap_speed = [], [], []
     o_pool, o_start, o_end, o_gpus = [], [], [], []
     for s, site in enumerate(scenario.sites):
         for pool in site.pools:
@@ -196,9 +219,21 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
             installed.append(pool.count)
             speed.append(acc.bf16_tflops.value / ref_tflops)
             busy.append(pool.busy_power_w if pool.busy_power_w is not None else acc.busy_power_w)
+            idle.append(pool.idle_power_w if pool.idle_power_w is not None else default_idle_power_w(acc))
             tdp = acc.tdp_w.value if acc.tdp_w is not None and acc.tdp_w.value is not None else busy[-1]
             board.append(min(tdp, busy[-1]))
-            idle.append(pool.idle_power_w if pool.idle_power_w is not None else default_idle_power_w(acc))
+            curve = acc.power_cap_curve
+            curves.append(None if curve is None else _curve_arrays(curve.points))
+            cap_speed.append(1.0)
+            if pool.power_cap is not None and pool.power_cap < 1.0:
+                # a standing board cap: the board now draws power_cap x its TDP, the GPU
+                # runs at the curve's (or the model's) share of its speed
+                full_board = board[-1]
+                idle_board = min(idle[-1], full_board)
+                cap_speed[-1] = (float(np.interp(pool.power_cap, *curves[-1])) if curves[-1] is not None
+                                 else float(throughput_at_cap(pool.power_cap, idle_board, full_board)))
+                busy[-1] -= (1.0 - pool.power_cap) * full_board
+                board[-1] = pool.power_cap * full_board
             domain_keys.append(s if scenario.policy.allow_mixed_gangs else (s, pool.gpu))
             for outage in pool.outages:
                 o_pool.append(p)
@@ -223,6 +258,8 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
             speed.append(speed_rel)
             busy.append(busy_w)
             board.append(busy_w)
+            curves.append(None)
+            cap_speed.append(1.0)
             idle.append(0.0)  # GPUs that cannot run are powered down
             domain_keys.append(("orbit", name))
     domain_ids: dict[object, int] = {}
@@ -236,6 +273,8 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         busy_power_w=np.asarray(busy, dtype=np.float64),
         idle_power_w=np.asarray(idle, dtype=np.float64),
         board_power_w=np.asarray(board, dtype=np.float64),
+        cap_curves=tuple(curves),
+        pool_speed_factor=np.asarray(cap_speed, dtype=np.float64),
         domain=np.asarray(domain, dtype=np.int64),
         site_names=tuple(x[0] for x in sites),
         site_lat_deg=np.asarray([x[1] for x in sites], dtype=float),
@@ -264,6 +303,15 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         mixed_gang_penalty=scenario.policy.mixed_gang_penalty,
         **_pue_hours(scenario, base_dir, np.asarray([x[4] for x in sites], dtype=float)),
     )
+
+
+def _curve_arrays(points) -> tuple[np.ndarray, np.ndarray]:
+    """A measured cap curve as (caps, shares), ending at (1, 1)."""
+    caps = np.array([c for c, _ in points], dtype=np.float64)
+    shares = np.array([s for _, s in points], dtype=np.float64)
+    if caps[-1] < 1.0:
+        caps, shares = np.append(caps, 1.0), np.append(shares, 1.0)
+    return caps, shares
 
 
 def _pue_hours(scenario: Scenario, base_dir: Path | None, fixed_pue: np.ndarray) -> dict[str, np.ndarray]:
