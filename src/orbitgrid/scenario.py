@@ -37,9 +37,11 @@ def _check_iso(value: str) -> str:
     import numpy as np
 
     try:
-        np.datetime64(value, "s")
+        stamp = np.datetime64(value, "s")
     except ValueError:
-        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+        stamp = np.datetime64("NaT")
+    if np.isnat(stamp) or len(value) < 10:
+        raise ValueError(f"not an ISO 8601 time: {value!r} (e.g. 2024-07-16T19:00:00, UTC)")
     return value
 
 
@@ -908,7 +910,10 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             if not loaded.resolve(rel).is_file():
                 add(path_key, f"file not found: {loaded.resolve(rel)}", "paths are relative to the scenario file")
             else:  # read now, so that `validate` reports a bad row as the run would
-                problems.extend(_file_problems(path_key, loaded.resolve(rel), rel))
+                found, gap = _file_problems(loaded, path_key, loaded.resolve(rel), rel)
+                problems.extend(found)
+                if gap:
+                    add(path_key, gap, "set simulation.start and duration_h within the file")
         if dr is not None and dr.price_trigger is not None and (site.grid is None or (site.grid.zone is None and site.grid.prices is None)):
             add(("sites", k, "demand_response", "price_trigger"), "a price rule needs the site's hourly prices",
                 "give the site a grid `zone` or a `prices` file")
@@ -955,21 +960,30 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
     return problems
 
 
-def _file_problems(path_key: PathKey, path: Path, display: str) -> list[Problem]:
-    """The row-by-row problems of a site's events file or solar profile (the temperature
-    file is read for its coverage)."""
+def _file_problems(loaded: LoadedScenario, path_key: PathKey, path: Path, display: str) -> tuple[list[Problem], str | None]:
+    """The row-by-row problems of a site's events file or solar profile, and why a profile
+    does not cover the run (the temperature file is read for its coverage elsewhere)."""
+    import numpy as np
+
     try:
         if path_key[-1] == "events_file":
             from orbitgrid.grid.demand_response import read_events
 
             read_events(path, display)
         elif path_key[-1] == "profile":
+            from orbitgrid.grid.series import _iso
             from orbitgrid.grid.solar import read_capacity_factor
 
-            read_capacity_factor(path, display)
+            series = read_capacity_factor(path, display)
+            sc = loaded.scenario
+            t0 = float(np.datetime64(sc.simulation.start, "s").astype(np.int64))
+            t1 = t0 + sc.simulation.duration_h * 3600.0
+            if t0 < series.start_s[0] or t1 > series.end_s:
+                return [], (f"the profile covers {_iso(series.start_s[0])} to {_iso(series.end_s)}, "
+                            f"the run {_iso(t0)} to {_iso(t1)}")
     except InputError as exc:
-        return list(exc.problems)
-    return []
+        return list(exc.problems), None
+    return [], None
 
 
 def _temperature_gap(loaded: LoadedScenario, k: int) -> str | None:

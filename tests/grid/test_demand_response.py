@@ -157,3 +157,23 @@ def test_no_programme_gives_none(tmp_path):
     s = simulate(load_scenario(tmp_path / "s.yaml")).summary
     assert s["curtailment_events"] is None and s["demand_response_revenue_usd"] is None
     assert not math.isnan(s["energy_mwh"])
+
+
+def test_overlapping_events_count_each_mwh_once(tmp_path):
+    """The same 50% event given twice: the site sheds 13.5 kWh once, not twice (the earlier
+    event owns the shared steps); both are met."""
+    ev = "{start_h: 2, duration_h: 3, shed_percent: 50}"
+    r = _scenario(tmp_path, f"{{events: [{ev}, {ev}], payment: {{energy_usd_per_mwh: 10}}}}", [True] * 8)
+    rows = r.tables["curtailment"].to_pylist()
+    assert [e["met"] for e in rows] == [True, True]
+    assert r.summary["curtailed_mwh"] == pytest.approx(13.5e-3)
+    assert r.summary["curtailment_deferred_gpu_hours"] == pytest.approx(15.0)
+    assert r.summary["demand_response_revenue_usd"] == pytest.approx(13.5e-3 * 10)
+
+
+def test_event_start_must_be_a_time(tmp_path):
+    from orbitgrid.errors import InputError
+
+    (tmp_path / "ev.csv").write_text("start,duration_h,shed_percent\n,2,30\n")
+    with pytest.raises(InputError, match="start: not an ISO 8601 time"):
+        _scenario(tmp_path, "{events_file: ev.csv}", [True])

@@ -127,6 +127,9 @@ def read_events(path: Path, display_name: str | None = None) -> list[dict]:
     unknown = [h for h in header if h not in EVENT_COLUMNS]
     if unknown:
         raise fail(1, unknown[0], "unknown column", "known: " + ", ".join(EVENT_COLUMNS))
+    seen = [h for i, h in enumerate(header) if h in header[:i]]
+    if seen:
+        raise fail(1, seen[0], "column given twice")
     col = {h: i for i, h in enumerate(header)}
     events = []
     for row in reader:
@@ -140,9 +143,12 @@ def read_events(path: Path, display_name: str | None = None) -> list[dict]:
             return row[col[key]].strip() if key in col else ""
 
         try:
-            start = float(np.datetime64(cell("start"), "s").astype(np.int64))
+            stamp = np.datetime64(cell("start"), "s")
         except ValueError:
-            raise fail(line, "start", f"not an ISO 8601 time: {cell('start')!r}") from None
+            stamp = np.datetime64("NaT")
+        if np.isnat(stamp) or len(cell("start")) < 10:
+            raise fail(line, "start", f"not an ISO 8601 time: {cell('start')!r}", "e.g. 2024-07-16T19:00:00 (UTC)")
+        start = float(stamp.astype(np.int64))
         event = {"start_epoch_s": start}
         for key, low, strict, high in (("duration_h", 0.0, True, math.inf), ("notice_h", 0.0, False, math.inf),
                                        ("shed_mw", 0.0, True, math.inf), ("shed_percent", 0.0, True, 100.0),
@@ -181,18 +187,25 @@ def evaluate_events(loaded: LoadedScenario, controller, edges_s: np.ndarray, sit
     out = {k: np.zeros(n) for k in ("curtailed_mwh", "shortfall_mwh", "deferred_gpu_h", "revenue_usd", "max_mw")}
     met = np.zeros(n, dtype=bool)
     counted = np.zeros(n, dtype=bool)
+    # where events at one site overlap, each step's energy, GPU-hours and payment belong to
+    # the earliest-starting of them (counted once); met and shortfall stay per event
+    owner = np.full((mid.size, site_power_w.shape[1] if site_power_w.ndim == 2 else 0), -1, dtype=np.int64)
     for e in range(n):
         s = int(plan.site[e])
         inside = (mid >= plan.start_s[e]) & (mid < plan.end_s[e])
         if not inside.any() or np.isnan(controller.baseline_w[e]):
             continue  # (starts after the run's end)
         counted[e] = True
+        free = inside & (owner[:, s] < 0)
+        owner[free, s] = e
+        mine = free[inside]  # of this event's steps, those it owns
         p_w, w = site_power_w[inside, s], width[inside]
         base, target = controller.baseline_w[e], controller.target_w[e]
-        shed_j = np.maximum(base - p_w, 0.0) * w
+        shed_j = np.maximum(base - p_w, 0.0) * w * mine
         out["curtailed_mwh"][e] = shed_j.sum() / 3.6e9
         out["shortfall_mwh"][e] = (np.maximum(p_w - target, 0.0) * w).sum() / 3.6e9
-        out["deferred_gpu_h"][e] = (np.maximum(controller.baseline_gpus[e] - site_gpus[inside, s], 0.0) * w).sum() / HOUR_S
+        out["deferred_gpu_h"][e] = (np.maximum(controller.baseline_gpus[e] - site_gpus[inside, s], 0.0) * w
+                                    * mine).sum() / HOUR_S
         out["max_mw"][e] = p_w.max() / 1e6
         # 1 mW of slack for rounding in the step means
         met[e] = bool(p_w.max() <= target * (1.0 + 1e-9) + 1e-3)
