@@ -177,3 +177,32 @@ def test_event_start_must_be_a_time(tmp_path):
     (tmp_path / "ev.csv").write_text("start,duration_h,shed_percent\n,2,30\n")
     with pytest.raises(InputError, match="start: not an ISO 8601 time"):
         _scenario(tmp_path, "{events_file: ev.csv}", [True])
+
+
+def test_pauses_across_pools_until_the_site_fits(tmp_path):
+    """Two pools of 4 GPUs (1,000 W busy, 100 W idle): pool a runs a 4-GPU job that may not
+    be paused, pool b two preemptible 2-GPU jobs. Limit 5,000 W: each pool's share allows 2
+    busy GPUs (800 + 4 x 900 = 4,400 W), but pool a's 4 stay, so pool b must stop both of
+    its jobs: 800 + 4 x 900 = 4,400 W <= 5,000 W, met (one would leave 6,200 W)."""
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,preemptible,gpu_types\n"
+                                       "0,4,400,false,H100\n0,2,200,true,H200\n0,2,200,true,H200\n")
+    (tmp_path / "s.yaml").write_text("""
+name: dr2
+simulation: {duration_h: 8, tick_s: 3600, seed: 0}
+sites:
+  - name: lab
+    location: {lat_deg: 0, lon_deg: 0}
+    power_cap_mw: 10
+    pue: 1.0
+    pools:
+      - {name: a, gpu: H100, count: 4, busy_power_w: 1000, idle_power_w: 100}
+      - {name: b, gpu: H200, count: 4, busy_power_w: 1000, idle_power_w: 100}
+    demand_response: {events: [{start_h: 2, duration_h: 3, limit_mw: 0.005}]}
+workload: {reference_gpu: H100, csv: jobs.csv}
+policy: {name: fifo}
+""")
+    r = simulate(load_scenario(tmp_path / "s.yaml"))
+    ev = _event(r)
+    assert ev["met"] is True
+    assert ev["max_mw"] == pytest.approx(4400e-6)
+    assert [j["preemptions"] for j in r.tables["jobs"].to_pylist()] == [0, 1, 1]

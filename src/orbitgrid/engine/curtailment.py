@@ -68,6 +68,7 @@ class CurtailmentController:
         self.cap_fraction = np.ones(n)  # the cap each event set at its start
         self._announced = np.zeros(n, dtype=bool)
         self._site_keys: dict[int, tuple] = {}
+        self.site_target_w: dict[int, float] = {}  # sites under an active event: the binding target
         p = world.n_pools
         self.hard = np.full(p, np.iinfo(np.int64).max, dtype=np.int64)
         self.soft = self.hard.copy()
@@ -122,8 +123,10 @@ class CurtailmentController:
             on = w.pool_site == site
             self.hard[on] = self.soft[on] = np.iinfo(np.int64).max
             self.factor[on] = self.scale[on] = 1.0
+            self.site_target_w.pop(site, None)
             if (active & mine).any():
                 target = float(self.target_w[active & mine].min())
+                self.site_target_w[site] = target
                 f = self._cap_for(site, target, allocated, in_service, pue_site)
                 self.cap_fraction[starting & mine] = f
                 board = w.board_power_w[on]

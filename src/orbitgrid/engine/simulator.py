@@ -445,6 +445,8 @@ class Simulator:
             self.dr.update(s.now_s, s.allocated, in_service, self.world.site_pue_at(s.now_s))
             hard = np.minimum(physical, self.dr.hard)
             self._shrink_to(hard, lambda job: bool(self._may_pause[job]))
+            self._pause_site_wide(in_service)
+            hard = np.minimum(physical, self.dr.hard)
             capacity = np.minimum(hard, self.dr.soft)
         changed = not np.array_equal(capacity, s.capacity)
         s.in_service, s.capacity = in_service, capacity
@@ -466,6 +468,27 @@ class Simulator:
             last = t.busy_scale[-1] if t.busy_scale else None
             t.busy_scale.append(last if last is not None and np.array_equal(last, self.dr.scale) else self.dr.scale.copy())
         return changed
+
+    def _pause_site_wide(self, in_service: np.ndarray) -> None:
+        """Where a site is still above its event's target after each pool was held to its
+        share (work that may not be paused stays in one pool), pause preemptible gangs
+        anywhere on the site, newest first, until it fits; then hold each of its pools at
+        what it keeps, so that nothing restarts into the room freed."""
+        s, w, dr = self.s, self.world, self.dr
+        pue = self.world.site_pue_at(s.now_s)
+        for site, target in sorted(dr.site_target_w.items()):
+            if dr.site_power_w(site, s.allocated, in_service, pue) <= target * (1.0 + 1e-9):
+                continue
+            on = w.pool_site == site
+            p = s.pieces
+            rows = np.flatnonzero(p.active[: p.size] & on[p.pool[: p.size]])
+            jobs = np.unique(p.job[rows])
+            jobs = jobs[[bool(self._may_pause[j]) and s.state[j] == RUNNING for j in jobs.tolist()]]
+            for job in jobs[np.lexsort((-jobs, -s.run_start_s[jobs]))].tolist():  # newest first
+                if dr.site_power_w(site, s.allocated, in_service, pue) <= target * (1.0 + 1e-9):
+                    break
+                self._preempt(int(job))
+            dr.hard[on] = np.minimum(dr.hard[on], s.allocated[on])
 
     def _shrink_to(self, limit: np.ndarray, may_stop) -> None:
         """Preempt the newest gangs of each pool allocated beyond `limit`, among those
