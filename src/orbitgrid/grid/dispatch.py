@@ -38,11 +38,11 @@ to take paid energy, which the losses turn into heat.
 from __future__ import annotations
 
 import math
-import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
+
+from orbitgrid.highs import quiet_highs
 
 try:  # a declared dependency; without it only dispatch with a battery is unavailable
     import highspy
@@ -226,20 +226,6 @@ def _without_battery(width, price, cap, gas, residual, solar_to_load, surplus, b
                     unserved, gas)
 
 
-def _quiet_highs():
-    """A HiGHS instance with its log off (its constructor prints a banner on file
-    descriptor 1 before any option can be set; see policies/gavel.py)."""
-    sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
-    h.setOptionValue("output_flag", False)
-    return h
 
 
 def _with_battery(width, price, cap, gas, battery, residual, solar_to_load, surplus, window_s,
@@ -306,7 +292,7 @@ class _WindowLp:
     def __init__(self, a, p_max, e_max, gas_cap, gas_cost, voll, shortfall_cost):
         self.a, self.p_max, self.e_max = a, p_max, e_max
         self.gas_cap, self.gas_cost, self.voll, self.shortfall_cost = gas_cap, gas_cost, voll, shortfall_cost
-        self.h = _quiet_highs()
+        self.h = quiet_highs()
         # each window starts from the last one's basis; presolve would discard it (and
         # measured 1.5-2x slower over a year of days)
         self.h.setOptionValue("presolve", "off")

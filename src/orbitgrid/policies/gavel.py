@@ -77,12 +77,12 @@ HiGHS is deterministic.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from orbitgrid.highs import quiet_highs
 
 try:  # a declared dependency; without it only this policy is unavailable
     import highspy
@@ -125,21 +125,6 @@ def equal_share(throughput: np.ndarray, gpus: np.ndarray, capacity: np.ndarray) 
     return share / np.maximum(share.sum(axis=1), 1.0)[:, None]
 
 
-def _quiet_highs():
-    """A HiGHS instance with its log off. Its constructor prints a banner on the process's
-    standard output (file descriptor 1, below Python) before any option can be set, and
-    `orbitgrid run` prints its results there: point descriptor 1 elsewhere while it runs."""
-    sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
-    h.setOptionValue("output_flag", False)
-    return h
 
 
 class _Lp:
@@ -180,7 +165,7 @@ class _Lp:
         lp.row_upper_ = np.concatenate([np.ones(J), np.asarray(capacity, float), np.full(J, INF)])
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
-        self.h = h = _quiet_highs()
+        self.h = h = quiet_highs()
         h.passModel(lp)
         self.solves = 0
 
