@@ -367,23 +367,30 @@ def _power_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     return fig
 
 
-def _grid_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
-    """Each grid-connected site's price (solid, left axis) and direct carbon intensity
-    (dotted, right axis) over the run, step by step, bucketed like the other figures."""
+def _per_site_series(con: duckdb.DuckDBPyConnection, first: str, second: str) -> tuple[list, str, float]:
+    """Two columns of the `grid` table per site, time-weighted within the report's buckets:
+    rows of (site, bucket starts, first, second), the title note, and the run's end time."""
     key, note, _, _ = _buckets(con, "grid")
     t_end = con.execute("SELECT max(time_h + step_h) FROM grid").fetchone()[0]
     rows = con.execute(
         f"""
         WITH b AS (
             SELECT site, min(time_h) AS t,
-                   sum(price_usd_per_mwh * step_h) / sum(step_h) AS price,
-                   sum(carbon_direct_g_per_kwh * step_h) / sum(step_h) AS carbon
+                   sum({first} * step_h) / sum(step_h) AS a,
+                   sum({second} * step_h) / sum(step_h) AS b
             FROM grid GROUP BY site, {key}
         )
-        SELECT site, list(t ORDER BY t), list(price ORDER BY t), list(carbon ORDER BY t)
+        SELECT site, list(t ORDER BY t), list(a ORDER BY t), list(b ORDER BY t)
         FROM b GROUP BY site ORDER BY site
         """
     ).fetchall()
+    return rows, note, t_end
+
+
+def _grid_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Each grid-connected site's price (solid, left axis) and direct carbon intensity
+    (dotted, right axis) over the run, step by step, bucketed like the other figures."""
+    rows, note, t_end = _per_site_series(con, "price_usd_per_mwh", "carbon_direct_g_per_kwh")
     fig = go.Figure()
     for i, (site, t, price, carbon) in enumerate(rows):
         color = COLORS[i % len(COLORS)]
@@ -404,20 +411,7 @@ def _grid_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
 def _site_power_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     """Each site's power at the meter (solid) and, with on-site supply, what it bought from
     the grid (dotted), with the curtailment events shaded and their targets marked."""
-    key, note, _, _ = _buckets(con, "grid")
-    t_end = con.execute("SELECT max(time_h + step_h) FROM grid").fetchone()[0]
-    rows = con.execute(
-        f"""
-        WITH b AS (
-            SELECT site, min(time_h) AS t,
-                   sum(facility_power_mw * step_h) / sum(step_h) AS load,
-                   sum(grid_power_mw * step_h) / sum(step_h) AS bought
-            FROM grid GROUP BY site, {key}
-        )
-        SELECT site, list(t ORDER BY t), list(load ORDER BY t), list(bought ORDER BY t)
-        FROM b GROUP BY site ORDER BY site
-        """
-    ).fetchall()
+    rows, note, t_end = _per_site_series(con, "facility_power_mw", "grid_power_mw")
     fig = go.Figure()
     for i, (site, t, load, bought) in enumerate(rows):
         color = COLORS[i % len(COLORS)]
