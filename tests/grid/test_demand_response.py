@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from orbitgrid.engine.run import simulate
@@ -181,9 +182,9 @@ def test_event_start_must_be_a_time(tmp_path):
 
 def test_pauses_across_pools_until_the_site_fits(tmp_path):
     """Two pools of 4 GPUs (1,000 W busy, 100 W idle): pool a runs a 4-GPU job that may not
-    be paused, pool b two preemptible 2-GPU jobs. Limit 5,000 W: each pool's share allows 2
-    busy GPUs (800 + 4 x 900 = 4,400 W), but pool a's 4 stay, so pool b must stop both of
-    its jobs: 800 + 4 x 900 = 4,400 W <= 5,000 W, met (one would leave 6,200 W)."""
+    be paused, pool b two preemptible 2-GPU jobs. Limit 5,000 W against 800 + 8 x 900 =
+    8,000 W: 3,000 W must go, pool a's 4 stay, and each 2-GPU job saves 1,800 W, so both
+    stop: 800 + 4 x 900 = 4,400 W <= 5,000 W, met (one would leave 6,200 W)."""
     (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,preemptible,gpu_types\n"
                                        "0,4,400,false,H100\n0,2,200,true,H200\n0,2,200,true,H200\n")
     (tmp_path / "s.yaml").write_text("""
@@ -206,3 +207,102 @@ policy: {name: fifo}
     assert ev["met"] is True
     assert ev["max_mw"] == pytest.approx(4400e-6)
     assert [j["preemptions"] for j in r.tables["jobs"].to_pylist()] == [0, 1, 1]
+
+
+def _lab(tmp_path, jobs: str, dr: str, pue_line: str = "", duration_h: int = 8):
+    """The lab of the module docstring with a free job file and, optionally, a PUE curve."""
+    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,preemptible\n" + jobs)
+    (tmp_path / "s.yaml").write_text(f"""
+name: dr3
+simulation: {{duration_h: {duration_h}, tick_s: 3600, seed: 0, start: "2024-07-01T00:00:00"}}
+sites:
+  - name: lab
+    location: {{lat_deg: 0, lon_deg: 0}}
+    power_cap_mw: 10
+    pue: 1.0
+    {pue_line}
+    pools:
+      - {{name: h, gpu: H100, count: 10, busy_power_w: 1000, idle_power_w: 100}}
+    demand_response: {dr}
+workload: {{reference_gpu: H100, csv: jobs.csv}}
+policy: {{name: fifo}}
+""")
+    return simulate(load_scenario(tmp_path / "s.yaml"))
+
+
+@pytest.mark.parametrize(("freed", "excess", "chosen"), [
+    # the least saving that reaches the excess, by hand over every subset of (5, 3, 8, 2):
+    ([5.0, 3.0, 8.0, 2.0], 6.0, [0, 3]),  # 5 + 2 = 7 beats 8 alone and 5 + 3
+    ([5.0, 3.0, 8.0, 2.0], 3.0, [1]),  # exactly enough counts as enough
+    ([5.0, 3.0, 8.0, 2.0], 10.0, [2, 3]),  # 8 + 2 = 10 (5 + 3 + 2 is also 10, in three gangs)
+    ([5.0, 3.0, 8.0, 2.0], 12.0, [2, 0]),  # 13 either way (8 + 5 or 8 + 3 + 2): fewer gangs
+    ([5.0, 3.0, 8.0, 2.0], 20.0, [2, 0, 1, 3]),  # not enough in all: every one, largest first
+    ([3.0, 3.0, 3.0], 2.0, [0]),  # equals: the first in preference order (the newest)
+    ([3.0, 3.0, 3.0], 4.0, [0, 1]),
+    ([256.0, 64.0, 64.0, 64.0], 100.0, [1, 2]),  # two small gangs, not the big newest one
+    ([0.0, 4.0], 1.0, [1]),  # a gang that frees nothing is never paused
+    ([4.0], 0.0, []),
+])
+def test_pick_gangs_to_pause_sheds_as_little_as_it_can(freed, excess, chosen):
+    from orbitgrid.engine.curtailment import pick_gangs_to_pause
+
+    assert pick_gangs_to_pause(np.array(freed), excess).tolist() == chosen
+
+
+def test_pauses_the_smallest_gang_that_is_enough_not_the_newest(tmp_path):
+    """Two one-GPU jobs from hour 0 and a six-GPU job from hour 1: 8,200 W at hour 2. A
+    7,300 W limit needs 900 W off: one one-GPU job (the newer of the two, job 1) is paused,
+    not the newest gang of six (which would leave 2,800 W, 4,500 W below the target).
+    Deferred: 1 GPU x 3 h."""
+    jobs = "0,1,100,true\n0,1,100,true\n1,6,600,true\n"
+    r = _lab(tmp_path, jobs, "{events: [{start_h: 2, duration_h: 3, limit_mw: 0.0073}]}")
+    ev = _event(r)
+    assert ev["met"] is True
+    assert ev["max_mw"] == pytest.approx(7300e-6)
+    assert ev["deferred_gpu_h"] == pytest.approx(3.0)
+    assert [j["preemptions"] for j in r.tables["jobs"].to_pylist()] == [0, 1, 0]
+    assert r.tables["timeseries"].to_pydict()["allocated_gpus"][:6] == [2, 8, 7, 7, 7, 8]
+
+
+def test_a_pue_rising_during_the_event_is_met_by_another_pause(tmp_path):
+    """PUE follows the temperature, 1.0 at 20 C to 2.0 at 40 C; hour 3 is at 30 C (PUE 1.5),
+    the others at 20 C. Eight one-GPU jobs; limit 4,600 W for hours 2-4.
+    Hour 2 (PUE 1.0): 1,000 + a x 900 <= 4,600 keeps a = 4 (four paused).
+    Hour 3 (PUE 1.5): four would draw 1.5 x 4,600 = 6,900 W; each pause saves 1.5 x 900 =
+    1,350 W, so two more stop: 1.5 x (1,000 + 2 x 900) = 4,200 W.
+    Hour 4 (PUE 1.0): 4,600 - 2,800 = 1,800 W of room lets two restart: 4,600 W.
+    The event is met; with the limits of hour 2 kept it would have drawn 6,900 W."""
+    temps = [20, 20, 20, 30, 20, 20, 20, 20, 20]
+    lines = ["Datetime (UTC),Temperature (C)"] + [f"2024-07-01 {h:02d}:00:00+00:00,{t}" for h, t in enumerate(temps)]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    r = _lab(tmp_path, "0,1,100,true\n" * 8, "{events: [{start_h: 2, duration_h: 3, limit_mw: 0.0046}]}",
+             pue_line="pue_curve: {temperature: t.csv, points: [[20, 1.0], [40, 2.0]]}")
+    ts = r.tables["timeseries"].to_pydict()
+    assert ts["allocated_gpus"][:6] == [8, 8, 4, 2, 4, 8]
+    assert ts["facility_power_mw"][2:5] == pytest.approx([4600e-6, 4200e-6, 4600e-6])
+    ev = _event(r)
+    assert ev["met"] is True
+    assert ev["max_mw"] == pytest.approx(4600e-6)
+    assert r.summary["preemptions"] == 6
+
+
+def test_a_cap_deepens_before_anything_is_paused_when_pue_rises(tmp_path):
+    """The same PUE step, caps down to half the 700 W board and a 25% shed of 8,200 W
+    (target 6,150 W). Hour 2: f = 1 - 2,050 / 5,600 = 0.63393, nothing paused. Hour 3
+    (PUE 1.5): the cap goes to its floor 0.5 (IT 8,200 - 0.5 x 5,600 = 5,400 W, 8,100 W at
+    the meter), still above, so gangs are paused: at the 0.5 cap a busy GPU draws
+    1,000 - 350 = 650 W, 550 W over idle, 825 W at the meter; 1,950 W off takes three:
+    1.5 x (1,000 + 5 x 550) = 5,625 W. The cap never goes back up during the event."""
+    temps = [20, 20, 20, 30, 20, 20, 20, 20, 20]
+    lines = ["Datetime (UTC),Temperature (C)"] + [f"2024-07-01 {h:02d}:00:00+00:00,{t}" for h, t in enumerate(temps)]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    dr = "{events: [{start_h: 2, duration_h: 3, shed_percent: 25}], min_power_cap: 0.5}"
+    r = _lab(tmp_path, "0,1,100,true\n" * 8, dr,
+             pue_line="pue_curve: {temperature: t.csv, points: [[20, 1.0], [40, 2.0]]}")
+    ts = r.tables["timeseries"].to_pydict()
+    assert ts["facility_power_mw"][2] == pytest.approx(6150e-6)
+    assert ts["allocated_gpus"][2:4] == [8, 5]
+    assert ts["facility_power_mw"][3] == pytest.approx(5625e-6)
+    ev = _event(r)
+    assert ev["power_cap"] == pytest.approx(0.5)
+    assert ev["met"] is True

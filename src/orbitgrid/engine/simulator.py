@@ -54,6 +54,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from orbitgrid.engine.curtailment import pick_gangs_to_pause
 from orbitgrid.engine.state import (
     COMPLETED,
     ENDED_COMPLETED,
@@ -434,20 +435,20 @@ class Simulator:
         changed. Returns whether capacity or any gang's speed changed.
 
         With curtailment events (engine/curtailment.py), the capacity the scheduler sees is
-        further held to the events' limits: under an event's hard limit the newest
-        preemptible gangs are paused (gangs that may not be paused stay); under a notice's
-        soft limit nothing is stopped, only new starts are held back."""
+        further held to what keeps each site under its event's target: sites still above it
+        after the power cap pause preemptible gangs (as few GPU-watts as will do; gangs that
+        may not be paused stay); under a notice nothing is stopped, only new starts are
+        held back."""
         s = self.s
         in_service, capacity = self.world.capacity_at(s.now_s)
         physical = capacity
         self._shrink_to(physical, lambda job: True)
         if self.dr is not None:
-            self.dr.update(s.now_s, s.allocated, in_service, self.world.site_pue_at(s.now_s))
-            hard = np.minimum(physical, self.dr.hard)
-            self._shrink_to(hard, lambda job: bool(self._may_pause[job]))
-            self._pause_site_wide(in_service)
-            hard = np.minimum(physical, self.dr.hard)
-            capacity = np.minimum(hard, self.dr.soft)
+            pue = self.world.site_pue_at(s.now_s)
+            self.dr.update(s.now_s, s.allocated, in_service, pue)
+            self._pause_to_targets(in_service, pue)
+            self.dr.set_limits(s.allocated, in_service, pue)
+            capacity = np.minimum(physical, self.dr.limit)
         changed = not np.array_equal(capacity, s.capacity)
         s.in_service, s.capacity = in_service, capacity
         if changed:
@@ -469,26 +470,35 @@ class Simulator:
             t.busy_scale.append(last if last is not None and np.array_equal(last, self.dr.scale) else self.dr.scale.copy())
         return changed
 
-    def _pause_site_wide(self, in_service: np.ndarray) -> None:
-        """Where a site is still above its event's target after each pool was held to its
-        share (work that may not be paused stays in one pool), pause preemptible gangs
-        anywhere on the site, newest first, until it fits; then hold each of its pools at
-        what it keeps, so that nothing restarts into the room freed."""
+    def _pause_to_targets(self, in_service: np.ndarray, pue_site: np.ndarray) -> None:
+        """Where a site is above its running event's target, pause preemptible gangs on it,
+        as few GPU-watts as will do (engine/curtailment.py: pick_gangs_to_pause, newest
+        first among equals), then newest first if shared GPUs kept it above."""
         s, w, dr = self.s, self.world, self.dr
-        pue = self.world.site_pue_at(s.now_s)
         for site, target in sorted(dr.site_target_w.items()):
-            if dr.site_power_w(site, s.allocated, in_service, pue) <= target * (1.0 + 1e-9):
+            excess_w = dr.site_power_w(site, s.allocated, in_service, pue_site) - target
+            if excess_w <= target * 1e-9:
                 continue
-            on = w.pool_site == site
             p = s.pieces
-            rows = np.flatnonzero(p.active[: p.size] & on[p.pool[: p.size]])
-            jobs = np.unique(p.job[rows])
-            jobs = jobs[[bool(self._may_pause[j]) and s.state[j] == RUNNING for j in jobs.tolist()]]
-            for job in jobs[np.lexsort((-jobs, -s.run_start_s[jobs]))].tolist():  # newest first
-                if dr.site_power_w(site, s.allocated, in_service, pue) <= target * (1.0 + 1e-9):
-                    break
+            rows = np.flatnonzero(p.active[: p.size] & (w.pool_site[p.pool[: p.size]] == site))
+            # what pausing each gang saves at the meter: its GPUs' swing over idle on this site
+            jobs, at = np.unique(p.job[rows], return_inverse=True)
+            piece_w = p.gpus[rows] * dr.busy_swing_w()[p.pool[rows]] * float(pue_site[site])
+            freed_w = np.bincount(at, weights=piece_w, minlength=jobs.size)
+            keep = self._may_pause[jobs] & (s.state[jobs] == RUNNING)
+            jobs, freed_w = jobs[keep], freed_w[keep]
+            if jobs.size == 0:
+                continue
+            newest = np.lexsort((-jobs, -s.run_start_s[jobs]))  # newest first
+            jobs, freed_w = jobs[newest], freed_w[newest]
+            chosen = pick_gangs_to_pause(freed_w, excess_w)
+            for job in jobs[chosen].tolist():
                 self._preempt(int(job))
-            dr.hard[on] = np.minimum(dr.hard[on], s.allocated[on])
+            for job in jobs.tolist():  # a fallback: shared GPUs are freed only when empty
+                if dr.site_power_w(site, s.allocated, in_service, pue_site) <= target * (1.0 + 1e-9):
+                    break
+                if s.state[job] == RUNNING:
+                    self._preempt(int(job))
 
     def _shrink_to(self, limit: np.ndarray, may_stop) -> None:
         """Preempt the newest gangs of each pool allocated beyond `limit`, among those
