@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -76,6 +77,8 @@ def _fmt(key: str, value: object) -> str:
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, dict):  # e.g. revenue_by_tenant
+        return "  ".join(f"{k} {_fmt(key, v)}" for k, v in value.items())
     return str(value)
 
 
@@ -279,6 +282,67 @@ def show(
         sys.stdout.write(json.dumps(_jsonable(summary)) + "\n")
     else:
         print_summary(summary, out)
+
+
+@app.command()
+def invoice(
+    run_dir: Path = typer.Argument(..., help="a run folder written by `orbitgrid run`"),
+    tenant: Optional[str] = typer.Option(None, "--tenant", help="only this tenant"),
+    month: Optional[str] = typer.Option(None, "--month", help="only this calendar month, YYYY-MM (UTC)"),
+    as_json: bool = typer.Option(False, "--json", help="print the ledger rows as one JSON list"),
+) -> None:
+    """Print each tenant's invoice from a run's ledger: usage, reserved fee, overage, SLA credit."""
+    from orbitgrid.errors import Problem
+    from orbitgrid.results.store import open_run
+
+    try:
+        con = open_run(run_dir)
+        try:
+            cur = con.execute("SELECT * FROM ledger ORDER BY tenant, month")
+            columns = [d[0] for d in cur.description]
+            rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+        except Exception as exc:  # duckdb.Error: a run from before ledgers existed
+            raise InputError([Problem(str(run_dir), None, "ledger", f"no ledger in this run ({type(exc).__name__})")]) from None
+        finally:
+            con.close()
+        if not rows:
+            raise InputError([Problem(str(run_dir), None, "ledger", "this run had no contracts, so nothing was billed",
+                                      "give the scenario `contracts`")])
+        for flag, value, key in (("--tenant", tenant, "tenant"), ("--month", month, "month")):
+            known = sorted({r[key] for r in rows})
+            if value is not None and value not in known:
+                raise InputError([Problem(str(run_dir), None, flag, f"no {key} {value!r} in the ledger", "one of " + ", ".join(known))])
+    except InputError as exc:
+        _fail(exc)
+    rows = [r for r in rows if (tenant is None or r["tenant"] == tenant) and (month is None or r["month"] == month)]
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    wide = Console(width=max(out.width, 120))  # an invoice's columns do not fold
+    for name in sorted({r["tenant"] for r in rows}):
+        mine = [r for r in rows if r["tenant"] == name]
+        table = Table(title=f"invoice: {name}, {mine[0]['contract']} (GPU-hours; USD)", title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        reserved = mine[0]["contract"] == "reserved"
+        cols = ["month", "used"] + (["reserved", "overage", "avail.", "fee"] if reserved else []) + \
+            ["overage USD" if reserved else "usage", "credit", "total"]
+        for col in cols:
+            table.add_column(col, justify="left" if col == "month" else "right", no_wrap=True)
+
+        def cells(label: str, rs: list[dict], avail: str, credit: str) -> list[str]:
+            total = {k: sum(r[k] for r in rs) for k in ("gpu_hours", "reserved_gpu_hours", "overage_gpu_hours",
+                                                        "reserved_fee_usd", "usage_usd", "net_usd")}
+            mid = [f"{total['reserved_gpu_hours']:,.0f}", f"{total['overage_gpu_hours']:,.0f}", avail,
+                   f"{total['reserved_fee_usd']:,.2f}"] if reserved else []
+            return [label, f"{total['gpu_hours']:,.1f}", *mid, f"{total['usage_usd']:,.2f}", credit, f"{total['net_usd']:,.2f}"]
+
+        for r in mine:
+            avail = "-" if r["availability"] is None else f"{100 * r['availability']:.2f}%"
+            credit = f"{r['credit_usd']:,.2f}" + (f" ({r['credit_percent']:g}%)" if r["credit_percent"] else "")
+            table.add_row(*cells(r["month"], [r], avail, credit))
+        if len(mine) > 1:
+            table.add_row(*cells("total", mine, "", f"{sum(r['credit_usd'] for r in mine):,.2f}"), style="bold")
+        wide.print(table)
 
 
 @app.command()

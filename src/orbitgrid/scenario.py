@@ -636,6 +636,92 @@ class ConstellationSpec(_Model):
         return "cluster" if self.formation else "constellation" if self.tle else "plane"
 
 
+class CreditTier(_Model):
+    """An SLA credit: when a month's availability falls below `below`, this share of the
+    month's reserved fee is credited back (the deepest tier reached applies)."""
+
+    below: float = Field(gt=0.0, le=1.0, description="availability (0-1) below which the credit is owed")
+    credit_percent: float = Field(gt=0.0, le=100.0, description="credit, percent of the month's reserved fee")
+
+
+class SiteShare(_Model):
+    site: str = Field(min_length=1)
+    share: float = Field(gt=0.0, le=1.0, description="share of the site's installed GPUs (of `gpu_type` if given)")
+
+
+class SpotClearing(_Model):
+    """Spot price from demand: min + (max - min) x the fleet's allocated share of its capacity, each step."""
+
+    min_usd_per_gpu_hour: NonNegFloat
+    max_usd_per_gpu_hour: NonNegFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SpotClearing":
+        if self.max_usd_per_gpu_hour < self.min_usd_per_gpu_hour:
+            raise ValueError("max_usd_per_gpu_hour is below min_usd_per_gpu_hour")
+        return self
+
+
+PricePerGpuHour = NonNegFloat | dict[Annotated[str, Field(min_length=1)], NonNegFloat]
+
+
+class ContractSpec(_Model):
+    """What one tenant pays for the GPU-hours its jobs use (economics/ledger.py).
+
+    reserved: take-or-pay for `gpus` (or a `site_share`) over its term, GPU-hours beyond it
+    at `overage_usd_per_gpu_hour`, SLA credits when the month's availability misses the
+    guarantee; on_demand: GPU-hours used x price; spot: GPU-hours used x price, or the
+    clearing price of each step."""
+
+    tenant: str = Field(min_length=1, description="a tenant of the jobs, or * for every tenant without a contract")
+    kind: Literal["reserved", "on_demand", "spot"]
+    usd_per_gpu_hour: PricePerGpuHour | None = Field(
+        default=None, description="price per GPU-hour: one number, or per GPU type (H100: 2.4, ...)")
+    usd_per_month: NonNegFloat | None = Field(default=None, description="reserved: a flat fee per month for the whole reservation")
+    gpus: Int | None = Field(default=None, gt=0, le=MAX_GPUS, description="reserved: GPUs reserved")
+    site_share: SiteShare | None = Field(default=None, description="reserved: a share of a site's GPUs instead of `gpus`")
+    gpu_type: str | None = Field(default=None, description="reserved: only GPU-hours on this type count against the reservation")
+    start_h: NonNegFloat = Field(default=0.0, description="reserved: start of the term, hours from the run start")
+    term_h: PositiveFloat | None = Field(default=None, description="reserved: length of the term; none: to the end of the run")
+    overage_usd_per_gpu_hour: NonNegFloat | None = Field(
+        default=None, description="reserved: GPU-hours beyond the reservation; default: the reservation's hourly rate")
+    availability_guarantee: float | None = Field(default=None, gt=0.0, le=1.0,
+                                                 description="reserved: monthly availability promised (0-1)")
+    credit_percent: float = Field(default=10.0, gt=0.0, le=100.0,
+                                  description="reserved: credit when availability is below the guarantee, percent of the month's fee")
+    credit_tiers: list[CreditTier] = Field(default_factory=list, description="reserved: deeper credits below lower availability")
+    clearing: SpotClearing | None = Field(default=None, description="spot: the price follows the fleet's allocation each step")
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "ContractSpec":
+        reserved_only = ("usd_per_month", "gpus", "site_share", "gpu_type", "term_h", "overage_usd_per_gpu_hour",
+                         "availability_guarantee")
+        if self.kind != "reserved":
+            given = [k for k in reserved_only if getattr(self, k) is not None] + (["credit_tiers"] if self.credit_tiers else [])
+            if given:
+                raise ValueError(f"{', '.join(given)} apply to reserved contracts only")
+            if self.start_h:
+                raise ValueError("start_h applies to reserved contracts only")
+        if self.kind != "spot" and self.clearing is not None:
+            raise ValueError("clearing applies to spot contracts only")
+        if self.kind == "reserved":
+            if (self.gpus is None) == (self.site_share is None):
+                raise ValueError("a reserved contract needs exactly one of gpus and site_share")
+            if (self.usd_per_gpu_hour is None) == (self.usd_per_month is None):
+                raise ValueError("a reserved contract needs exactly one of usd_per_gpu_hour and usd_per_month")
+            if isinstance(self.usd_per_gpu_hour, dict):
+                raise ValueError("a reservation's usd_per_gpu_hour is one number (its GPUs' rate)")
+            if self.credit_tiers and self.availability_guarantee is None:
+                raise ValueError("credit_tiers need availability_guarantee")
+            if self.availability_guarantee is not None:
+                for tier in self.credit_tiers:
+                    if tier.below > self.availability_guarantee:
+                        raise ValueError(f"a credit tier below {tier.below} lies above the guarantee {self.availability_guarantee}")
+        elif self.usd_per_gpu_hour is None and self.clearing is None:
+            raise ValueError(f"a {self.kind} contract needs usd_per_gpu_hour" + (" or clearing" if self.kind == "spot" else ""))
+        return self
+
+
 class SimulationSpec(_Model):
     duration_h: PositiveFloat
     start: str = Field(default="2026-01-01T00:00:00", description="UTC start time (ISO 8601): sets the sun")
@@ -661,6 +747,7 @@ class Scenario(_Model):
     constellations: list[ConstellationSpec] = Field(default_factory=list)
     workload: WorkloadSpec
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    contracts: list[ContractSpec] = Field(default_factory=list, description="what each tenant pays: reserved, on-demand, spot")
 
     @model_validator(mode="after")
     def _some_fleet(self) -> "Scenario":
@@ -957,7 +1044,37 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
             if tenant not in tenant_names:
                 add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
                     _suggest(tenant, tenant_names))
+    _contract_problems(sc, add, check_gpu)
     return problems
+
+
+def _contract_problems(sc: Scenario, add, check_gpu) -> None:
+    """Contracts: one per tenant, known tenants (generated jobs), sites and GPU types, and a
+    policy that honours reservations."""
+    seen: dict[str, int] = {}
+    generated = sc.workload.generator is not None and sc.workload.csv is None and sc.workload.trace is None
+    tenant_names = [t.name for t in sc.workload.generator.tenants] if generated else []
+    site_names = [site.name for site in sc.sites]
+    for k, c in enumerate(sc.contracts):
+        if c.tenant in seen:
+            add(("contracts", k, "tenant"), f"tenant {c.tenant!r} already has a contract (contracts[{seen[c.tenant]}])",
+                "one contract per tenant; a reservation bills what goes beyond it at overage_usd_per_gpu_hour")
+        seen.setdefault(c.tenant, k)
+        if generated and c.tenant != "*" and c.tenant not in tenant_names:
+            add(("contracts", k, "tenant"), f"no tenant named {c.tenant!r} in workload.generator.tenants",
+                _suggest(c.tenant, tenant_names))
+        if c.kind == "reserved" and sc.policy.name != "reserved":
+            add(("contracts", k, "kind"), f"a reservation is honoured only by the reserved policy, not {sc.policy.name!r}",
+                "set policy.name: reserved")
+        if c.kind == "reserved" and c.tenant == "*":
+            add(("contracts", k, "tenant"), "a reservation names its tenant", None)
+        if c.site_share is not None and c.site_share.site not in site_names:
+            add(("contracts", k, "site_share", "site"), f"no site named {c.site_share.site!r}", _suggest(c.site_share.site, site_names))
+        if c.gpu_type is not None:
+            check_gpu(("contracts", k, "gpu_type"), c.gpu_type)
+        if isinstance(c.usd_per_gpu_hour, dict):
+            for gpu in c.usd_per_gpu_hour:
+                check_gpu(("contracts", k, "usd_per_gpu_hour", gpu), gpu)
 
 
 def _file_problems(loaded: LoadedScenario, path_key: PathKey, path: Path, display: str) -> tuple[list[Problem], str | None]:

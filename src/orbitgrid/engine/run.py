@@ -25,6 +25,14 @@ from orbitgrid.engine.metrics import (
 )
 from orbitgrid.engine.simulator import ProgressFn, Simulator
 from orbitgrid.engine.state import COMPLETED, ENDED_NAMES, FAILED, PENDING, QUEUED, RUNNING, STATE_NAMES
+from orbitgrid.economics.ledger import (
+    LEDGER_SCHEMA,
+    Usage,
+    build_ledger,
+    month_edges_s,
+    reservation_terms,
+    reserved_gpus,
+)
 from orbitgrid.engine.curtailment import CurtailmentController
 from orbitgrid.grid.accounting import grid_totals, site_prices, site_prices_on_steps
 from orbitgrid.grid.demand_response import evaluate_events, plan_events
@@ -63,6 +71,11 @@ def simulate(
     jobs = shifted.jobs
     submitted = jobs.submitted_s()
     policy = get_policy(sc.policy.name)(sc.policy)
+    contract_gpus = [reserved_gpus(c, world.pool_site, list(world.pool_gpu), world.installed, list(world.site_names))
+                     if c.kind == "reserved" else 0 for c in sc.contracts]
+    terms = reservation_terms(sc.contracts, contract_gpus, math.inf)
+    if terms:
+        policy.set_reservation_terms(terms)  # validation admits reserved contracts only with the reserved policy
     drain_limit = sc.simulation.drain_limit_h * SECONDS_PER_HOUR if sc.simulation.drain_limit_h else None
     wl = sc.workload
     checkpoint_s = wl.checkpoint_interval_h * SECONDS_PER_HOUR if wl.checkpoint_interval_h is not None else None
@@ -182,8 +195,33 @@ def simulate(
         np.bincount(log["pool"], weights=log["gpus"] * log["speed"] * (log["end_s"] - log["start_s"]),
                     minlength=world.n_pools),
     )
+    if sc.contracts:
+        tables["ledger"], money = _ledger(sc, world, jobs, s, log, steps, series, out.end_s, contract_gpus)
+    else:
+        tables["ledger"], money = pa.Table.from_pylist([], schema=LEDGER_SCHEMA), {
+            "revenue_usd": None, "sla_credits_usd": None, "revenue_by_tenant": None}
+    summary.update(money)
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _ledger(sc, world, jobs, s, log, steps, series, end_s: float, contract_gpus: list[int]):
+    """The tenants' ledger and the revenue keys (economics/ledger.py)."""
+    type_names = tuple(sorted(set(world.pool_gpu)))
+    pool_type = np.array([type_names.index(g) for g in world.pool_gpu], dtype=np.int64)
+    ended = np.isin(s.state, (COMPLETED, FAILED))
+    capacity = steps.capacity.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        utilization = np.where(capacity > 0, series["allocated"].sum(axis=1) / capacity, 0.0)
+    usage = Usage(
+        job=log["job"].astype(np.int64), gpus=log["gpus"].astype(np.float64), start_s=log["start_s"], end_s=log["end_s"],
+        gpu_type=pool_type[log["pool"]], job_tenant=np.asarray(jobs.tenant, dtype=np.int64), tenant_names=tuple(jobs.tenants),
+        job_gpus=jobs.gpus * jobs.milli() / 1000.0, job_submit_s=jobs.submitted_s(),
+        job_end_s=np.where(ended, s.end_s, end_s), gpu_type_names=type_names, step_edges_s=steps.edges_s,
+        step_utilization=np.clip(utilization, 0.0, 1.0), run_end_s=float(end_s),
+    )
+    edges, labels = month_edges_s(sc.simulation.start, float(end_s))
+    return build_ledger(sc.contracts, usage, edges, labels, contract_gpus)
 
 
 def _per_site(per_pool: np.ndarray, pool_site: np.ndarray, n_sites: int) -> np.ndarray:

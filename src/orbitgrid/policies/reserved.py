@@ -128,8 +128,25 @@ class ReservedPolicy:
         self.spec = spec
         self.restart_overhead_s = float(spec.restart_overhead_s)
         self.reserved_gpus = dict(spec.reserved_gpus)
+        self.terms: dict[str, np.ndarray] = {}  # tenant -> (k, 3): start_s, end_s, GPUs (contracts)
         self._n = -1
         self._used: np.ndarray | None = None  # GPUs each tenant runs once the last pass applies
+
+    def set_reservation_terms(self, terms: dict[str, list[tuple[float, float, int]]]) -> None:
+        """Reservations that hold only over a term (reserved contracts, economics/ledger.py):
+        from start_s to end_s a tenant has that many more GPUs guaranteed."""
+        self.terms = {t: np.asarray(rows, dtype=np.float64).reshape(-1, 3) for t, rows in terms.items()}
+        self._n = -1
+
+    def _reservation_now(self, now_s: float) -> np.ndarray:
+        """The base reservation plus the terms running at `now_s`, by tenant index."""
+        if not self.terms:
+            return self.base_reservation
+        extra = np.array([
+            float(rows[(rows[:, 0] <= now_s) & (now_s < rows[:, 1]), 2].sum()) if (rows := self.terms.get(t)) is not None else 0.0
+            for t in self.tenant_names
+        ])
+        return self.base_reservation + extra.astype(np.int64)
 
     def _setup(self, view: ClusterView) -> None:
         jobs = view.jobs
@@ -142,7 +159,9 @@ class ReservedPolicy:
                 for name in unknown
             ])
         n = self._n = len(jobs)
-        self.reservation = np.array([self.reserved_gpus.get(t, 0) for t in jobs.tenants], dtype=np.int64)
+        self.tenant_names = list(jobs.tenants)
+        self.base_reservation = np.array([self.reserved_gpus.get(t, 0) for t in jobs.tenants], dtype=np.int64)
+        self.reservation = self._reservation_now(view.now_s)
         # each job's place in queue order (priority, then arrival, then job id): fixed
         by_queue = np.lexsort((np.arange(n), jobs.arrival_s, -jobs.priority.astype(np.int64)))
         self.order = np.empty(n, dtype=np.int64)
@@ -155,6 +174,11 @@ class ReservedPolicy:
         jobs = view.jobs
         if self._n != len(jobs):
             self._setup(view)
+        if self.terms:
+            now = self._reservation_now(view.now_s)
+            if not np.array_equal(now, self.reservation):  # a term began or ended: judge everything again
+                self.reservation = now
+                self._used = None
         if view.quiet and self._used is not None:
             quick = self._only_arrivals(view)
             if quick is not None:

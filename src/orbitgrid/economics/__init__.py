@@ -1,0 +1,1 @@
+"""Economics: what tenants pay (contracts, ledger) and what fleets cost (TCO, launch, plan)."""
