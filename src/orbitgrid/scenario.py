@@ -1049,8 +1049,7 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
 
 
 def _contract_problems(sc: Scenario, add, check_gpu) -> None:
-    """Contracts: one per tenant, known tenants (generated jobs), sites and GPU types, and a
-    policy that honours reservations."""
+    """Contracts: one per tenant, known tenants (generated jobs), sites and GPU types."""
     seen: dict[str, int] = {}
     generated = sc.workload.generator is not None and sc.workload.csv is None and sc.workload.trace is None
     tenant_names = [t.name for t in sc.workload.generator.tenants] if generated else []
@@ -1063,9 +1062,9 @@ def _contract_problems(sc: Scenario, add, check_gpu) -> None:
         if generated and c.tenant != "*" and c.tenant not in tenant_names:
             add(("contracts", k, "tenant"), f"no tenant named {c.tenant!r} in workload.generator.tenants",
                 _suggest(c.tenant, tenant_names))
-        if c.kind == "reserved" and sc.policy.name != "reserved":
-            add(("contracts", k, "kind"), f"a reservation is honoured only by the reserved policy, not {sc.policy.name!r}",
-                "set policy.name: reserved")
+        if c.kind == "reserved" and c.tenant in sc.policy.reserved_gpus:
+            add(("contracts", k, "tenant"), f"tenant {c.tenant!r} is also reserved in policy.reserved_gpus",
+                "give the reservation once: the contract (billed) or policy.reserved_gpus (not billed)")
         if c.kind == "reserved" and c.tenant == "*":
             add(("contracts", k, "tenant"), "a reservation names its tenant", None)
         if c.site_share is not None and c.site_share.site not in site_names:

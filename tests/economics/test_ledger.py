@@ -169,9 +169,8 @@ def test_reserved_capacity_goes_to_its_tenant_while_it_has_demand(tmp_path):
     assert [row["availability"] for row in acme] == pytest.approx([1.0] * len(acme), abs=1e-12)
     assert r.summary["sla_credits_usd"] == 0.0
     assert r.summary["preemptions"] > 0
-    # the same contracts under FIFO (validation refuses reservations there, so bill on-demand
-    # and measure acme's share directly): acme waits behind spot work
-    fifo = _run(tmp_path, "  - {tenant: acme, kind: on_demand, usd_per_gpu_hour: 2.0}\n", policy="fifo")
+    # the same contracts under FIFO: acme waits behind spot work
+    fifo = _run(tmp_path, policy="fifo")
     acme_fifo = sum(row["gpu_hours"] for row in fifo.tables["ledger"].to_pylist() if row["tenant"] == "acme")
     assert acme_fifo < sum(row["gpu_hours"] for row in acme)
 
@@ -193,12 +192,14 @@ def test_credit_follows_availability_in_a_run(tmp_path):
     assert any(row["availability"] < 1.0 for row in rows)
 
 
-def test_a_reservation_needs_the_reserved_policy(tmp_path):
-    (tmp_path / "s.yaml").write_text(SCENARIO.format(policy="fifo", contracts=RESERVED))
-    res = CliRunner().invoke(app, ["validate", str(tmp_path / "s.yaml")])
-    assert res.exit_code == 2
-    assert "contracts[0].kind" in res.output and "policy.name: reserved" in res.output
-    assert "Traceback" not in res.output
+def test_a_reservation_ignored_by_the_policy_is_billed_and_credited(tmp_path):
+    """Under FIFO nobody guarantees acme's 16 GPUs: it is billed the same take-or-pay fee, and
+    its availability falls below the reserved policy's 1.0, so credits are owed."""
+    r = _run(tmp_path, policy="fifo")
+    acme = [row for row in r.tables["ledger"].to_pylist() if row["tenant"] == "acme"]
+    assert sum(row["reserved_gpu_hours"] for row in acme) == pytest.approx(16 * r.summary["end_h"])
+    assert min(row["availability"] for row in acme) < 0.999
+    assert r.summary["sla_credits_usd"] > 0.0
 
 
 @pytest.mark.parametrize(("contracts", "field", "message"), [

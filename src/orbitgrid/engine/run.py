@@ -74,8 +74,10 @@ def simulate(
     contract_gpus = [reserved_gpus(c, world.pool_site, list(world.pool_gpu), world.installed, list(world.site_names))
                      if c.kind == "reserved" else 0 for c in sc.contracts]
     terms = reservation_terms(sc.contracts, contract_gpus, math.inf)
-    if terms:
-        policy.set_reservation_terms(terms)  # validation admits reserved contracts only with the reserved policy
+    if terms and hasattr(policy, "set_reservation_terms"):
+        # only the reserved policy guarantees them; under another one a reservation is
+        # still billed and its availability measured (what ignoring it would cost)
+        policy.set_reservation_terms(terms)
     drain_limit = sc.simulation.drain_limit_h * SECONDS_PER_HOUR if sc.simulation.drain_limit_h else None
     wl = sc.workload
     checkpoint_s = wl.checkpoint_interval_h * SECONDS_PER_HOUR if wl.checkpoint_interval_h is not None else None

@@ -14,7 +14,9 @@ What it follows:
   on-demand capacity needs them): spot work runs on spare capacity and is interrupted first.
 
 Semantics. `reserved_gpus` maps tenant names to GPUs guaranteed (PolicySpec; a tenant not
-listed has none). At every pass each job is in one of two classes:
+listed has none); reserved contracts (scenario `contracts`, economics/ledger.py) add GPUs
+over their term only (`set_reservation_terms`): when a term begins or ends, the next pass
+judges every job again. At every pass each job is in one of two classes:
 
 * **guaranteed** (class 0): a queued job of a tenant whose running GPUs plus its gang stay
   within the tenant's reservation. Within a pass a tenant's queued jobs are taken in queue
