@@ -233,3 +233,19 @@ def test_invoice_prints_each_tenant_and_refuses_unknown_ones(tmp_path):
     res = CliRunner().invoke(app, ["invoice", str(run_dir), "--tenant", "nobody"])
     assert res.exit_code == 2 and "no tenant 'nobody'" in res.output and "Traceback" not in res.output
     assert not math.isnan(rows[0]["net_usd"])
+    from orbitgrid.results.report import write_report
+
+    write_report(run_dir / "results.duckdb", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert 'id="orbitgrid-revenue"' in page and "Revenue by tenant and month" in page
+
+
+def test_spot_jobs_may_be_paused(tmp_path):
+    """The workload says no job may be paused; a spot contract makes its tenant's jobs
+    preemptible (and only those)."""
+    text = SCENARIO.format(policy="reserved", contracts=RESERVED).replace(
+        "    tenants:", "    preemptible_share: 0.0\n    tenants:")
+    (tmp_path / "s.yaml").write_text(text)
+    jobs = simulate(load_scenario(tmp_path / "s.yaml")).tables["jobs"].to_pydict()
+    by_tenant = {t: {p for tt, p in zip(jobs["tenant"], jobs["preemptible"]) if tt == t} for t in ("acme", "spotty")}
+    assert by_tenant == {"acme": {False}, "spotty": {True}}

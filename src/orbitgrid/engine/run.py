@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -67,6 +68,7 @@ def simulate(
     all_jobs = build_jobs(loaded, seed)
     in_time = all_jobs.arrival_s < horizon_s
     jobs = all_jobs if in_time.all() else take_jobs(all_jobs, in_time)
+    jobs = _spot_work_is_preemptible(jobs, sc.contracts)
     shifted = apply_carbon_aware(loaded, world, jobs, int(seed))
     jobs = shifted.jobs
     submitted = jobs.submitted_s()
@@ -205,6 +207,17 @@ def simulate(
     summary.update(money)
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _spot_work_is_preemptible(jobs, contracts):
+    """A spot contract's jobs may be paused (curtailment), whatever the workload said."""
+    spot = [c.tenant for c in contracts if c.kind == "spot"]
+    if not spot or jobs.preemptible is None:
+        return jobs
+    named = {c.tenant for c in contracts}
+    tenants = [t for t in jobs.tenants if t in spot or ("*" in spot and t not in named)]
+    on_spot = np.isin(np.asarray(jobs.tenant), [jobs.tenants.index(t) for t in tenants])
+    return dataclasses.replace(jobs, preemptible=jobs.preemptible | on_spot)
 
 
 def _ledger(sc, world, jobs, s, log, steps, series, end_s: float, contract_gpus: list[int]):

@@ -57,6 +57,8 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
             figures["orbitgrid-grid"] = _grid_figure(con)
         if summary.get("curtailment_events") is not None or summary.get("grid_energy_mwh") is not None:
             figures["orbitgrid-site-power"] = _site_power_figure(con)
+        if summary.get("revenue_usd") is not None:
+            figures["orbitgrid-revenue"] = _revenue_figure(con)
         if summary.get("orbital_gpu_hours_available") is not None:
             figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
             figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
@@ -107,6 +109,8 @@ def _fmt(name: str, value: Any) -> str:
     """A summary value as text: floats to 4 significant digits, utilisations in %."""
     if value is None:
         return "—"
+    if isinstance(value, dict):  # e.g. revenue_by_tenant
+        return ", ".join(f"{k}: {_fmt(name, v)}" for k, v in value.items())
     if isinstance(value, bool) or not isinstance(value, (float, decimal.Decimal)):
         return str(value)
     value = float(value)
@@ -462,6 +466,37 @@ def _gpu_hours_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         _no_data(fig, "no time series recorded")
     _layout(fig, "GPU-hours by pool", "Pool", "GPU-hours (GPU·h)")
     fig.update_layout(barmode="group")
+    return fig
+
+
+def _revenue_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """What each tenant paid per month after SLA credits (stacked), with the credits below
+    zero, from the ledger (economics/ledger.py)."""
+    g = con.execute(
+        "SELECT tenant, month, contract, net_usd, credit_usd, gpu_hours, availability FROM ledger ORDER BY tenant, month"
+    ).fetchall()
+    fig = go.Figure()
+    tenants = sorted({r[0] for r in g})
+    for i, tenant in enumerate(tenants):
+        rows = [r for r in g if r[0] == tenant]
+        avail = ["-" if r[6] is None else f"{100 * r[6]:.2f}%" for r in rows]
+        fig.add_trace(go.Bar(
+            x=[r[1] for r in rows], y=[r[3] for r in rows], name=f"{tenant} ({rows[0][2]})",
+            marker_color=COLORS[i % len(COLORS)], customdata=np.array([[r[5], a] for r, a in zip(rows, avail)], dtype=object),
+            hovertemplate="%{x}: %{y:,.0f} USD, %{customdata[0]:,.0f} GPU·h, availability %{customdata[1]}<extra>"
+                          + html.escape(tenant) + "</extra>",
+        ))
+    credits: dict[str, float] = {}
+    for r in g:
+        credits[r[1]] = credits.get(r[1], 0.0) + float(r[4])
+    if any(v > 0 for v in credits.values()):
+        months = sorted(credits)
+        fig.add_trace(go.Bar(x=months, y=[-credits[m] for m in months], name="SLA credits", marker_color="#d62728",
+                             hovertemplate="%{x}: %{y:,.0f} USD<extra>SLA credits</extra>"))
+    if not g:
+        _no_data(fig, "no ledger rows")
+    _layout(fig, "Revenue by tenant and month, after SLA credits", "Month (UTC)", "USD")
+    fig.update_layout(barmode="relative")
     return fig
 
 
