@@ -514,6 +514,38 @@ def size(
 
 
 @app.command()
+def plan(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    samples: int = typer.Option(0, "--samples", help="Monte Carlo draws of the uncertain cost inputs (0: none)"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="seed of the draws (default: the scenario's simulation.seed)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object: fleets, break_even, sensitivity"),
+) -> None:
+    """Cost of each fleet side by side without simulating: capex, opex, $/W, $/GPU-hour,
+    $/MWh; break-even of orbit against the reference site; the inputs that move orbital $/W most."""
+    from orbitgrid.economics.plan import plan as make_plan
+    from orbitgrid.economics.plan import print_plan
+    from orbitgrid.scenario import load_scenario
+
+    def bad(field: str, message: str) -> None:
+        print(f"plan: {field}: {message}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+
+    if not 0 <= samples <= 10_000_000:
+        bad("--samples", "must be between 0 and 10,000,000")
+    if seed is not None and not 0 <= seed < 2**63:
+        bad("--seed", "must be between 0 and 2^63 - 1")
+    try:
+        loaded = load_scenario(scenario)
+        result = make_plan(loaded, samples, loaded.scenario.simulation.seed if seed is None else seed)
+    except InputError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
+        return
+    print_plan(result, out, loaded.scenario.name)
+
+
+@app.command()
 def policies() -> None:
     """List the scheduling policies a scenario can name."""
     from orbitgrid.policies import registry

@@ -722,6 +722,160 @@ class ContractSpec(_Model):
         return self
 
 
+def _cost(lower: float = 0.0, upper: float = math.inf):
+    """An economics input: a number, or {uniform: [lo, hi]} | {triangular: [lo, mode, hi]} |
+    {lognormal: {median: m, sigma: s}} (economics/distributions.py), within [lower, upper]."""
+
+    def parse(value: object) -> object:
+        from orbitgrid.economics.distributions import parse_uncertain
+
+        return None if value is None else parse_uncertain(value, lower, upper)
+
+    return Annotated[object, BeforeValidator(parse)]
+
+
+Cost = _cost()
+Share = _cost(0.0, 1.0)
+
+
+class LaunchPlanSpec(_Model):
+    """How an orbital fleet is launched: a catalogue vehicle and/or its price and payload,
+    and, for the build-out, a cadence and a price that falls over the years (economics/launch.py)."""
+
+    vehicle: str | None = Field(default=None, description="launcher from catalog/economics.yaml; default starship-target")
+    usd_per_kg: Cost = Field(default=None, description="price to LEO in the first year; default: the vehicle's")
+    payload_t: _cost(1e-3) = Field(default=None, description="payload per launch, t; default: the vehicle's")
+    launches_per_year: NonNegFloat | list[NonNegFloat] | None = Field(
+        default=None, description="cadence for the build-out: one number, or one per year from start_year")
+    start_year: Int = Field(default=2027, ge=1957, le=2200)
+    growth_years: Int = Field(default=10, gt=0, le=100, description="years of build-out to tabulate")
+    price_decline_per_year: float | None = Field(default=None, ge=0.0, lt=1.0, allow_inf_nan=False,
+                                                 description="price falls by this share each year")
+    target_usd_per_kg: NonNegFloat | None = Field(default=None, description="price reached at target_year (log-linear)")
+    target_year: Int | None = Field(default=None, ge=1957, le=2200)
+
+    @model_validator(mode="after")
+    def _one_curve(self) -> "LaunchPlanSpec":
+        if (self.target_usd_per_kg is None) != (self.target_year is None):
+            raise ValueError("give target_usd_per_kg and target_year together")
+        if self.target_year is not None and self.price_decline_per_year is not None:
+            raise ValueError("give price_decline_per_year or a target, not both")
+        if self.target_year is not None and self.target_year <= self.start_year:
+            raise ValueError(f"target_year ({self.target_year}) must be after start_year ({self.start_year})")
+        return self
+
+
+TERRESTRIAL_COST_FIELDS = ("power_plant_usd_per_kw", "electrical_usd_per_w", "mechanical_usd_per_w", "civil_usd_per_w",
+                           "network_usd_per_w", "energy_usd_per_mwh", "fuel_usd_per_mmbtu", "heat_rate_btu_per_kwh",
+                           "fuel_om_usd_per_mwh")
+ORBITAL_COST_FIELDS = ("sizing", "satellite_power_kw", "specific_power_w_kg", "sun_fraction", "degradation_per_year",
+                       "bus_usd_per_w", "bus_usd_per_kg", "launch", "ground_segment_usd", "ground_ops_usd_per_year",
+                       "design_life_years", "array", "radiator", "battery", "bus", "radiator_temperature_k")
+
+
+class FleetEconomicsSpec(_Model):
+    """Cost inputs of one fleet (a site or a constellation, by name); anything not given
+    comes from catalog/economics.yaml. Every cost input may be a distribution."""
+
+    fleet: str = Field(min_length=1, description="name of a site or a constellation")
+    delivered_power_mw: PositiveFloat | None = Field(
+        default=None, description="size the fleet to deliver this average IT power; none: the fleet as the scenario builds it")
+    utilization: Share = Field(default=None, description="share of the delivered GPU-hours used (energy, $/MWh, $/GPU-hour)")
+    gpu_price_usd: Cost = Field(default=None, description="per GPU; default: middle of the catalogue's purchase price")
+    gpu_failure_per_year: Share = Field(default=None, description="GPUs replaced each year, share")
+    gpu_replacement_basis: Literal["gpus", "hardware"] = Field(
+        default="gpus", description="the failure rate applies to GPU capex, or to all hardware (McCalip)")
+    ops_share_per_year: Share = Field(default=None, description="operations each year, share of hardware capex")
+    nre_usd: Cost = Field(default=None, description="non-recurring engineering, at the start")
+    # terrestrial
+    power_plant_usd_per_kw: Cost = Field(default=None, description="on-site plant per kW of generating capacity")
+    electrical_usd_per_w: Cost = None
+    mechanical_usd_per_w: Cost = None
+    civil_usd_per_w: Cost = None
+    network_usd_per_w: Cost = None
+    energy_usd_per_mwh: Cost = Field(default=None, description="flat energy price; default: gas, else the zone's mean price")
+    fuel_usd_per_mmbtu: Cost = Field(default=None, description="default: the site's onsite.gas, else the catalogue")
+    heat_rate_btu_per_kwh: _cost(1.0) = Field(default=None, description="default: the site's onsite.gas, else the catalogue")
+    fuel_om_usd_per_mwh: Cost = Field(default=None, description="variable O&M per MWh generated")
+    # orbital
+    sizing: Literal["physics", "explicit"] = Field(
+        default="physics", description="physics: size the satellite (physics/sizing.py); explicit: the inputs below")
+    satellite_power_kw: _cost(1e-6) = Field(default=None, description="explicit: power per satellite")
+    specific_power_w_kg: _cost(1e-6) = Field(default=None, description="explicit: satellite W per kg at launch")
+    sun_fraction: _cost(1e-6, 1.0) = Field(default=None, description="explicit: share of time in sunlight")
+    degradation_per_year: _cost(0.0, 0.999) = Field(default=None, description="explicit: array output lost per year")
+    bus_usd_per_w: Cost = Field(default=None, description="satellite (without GPUs) per W of satellite power")
+    bus_usd_per_kg: Cost = Field(default=None, description="satellite (without GPUs) per kg of dry mass less payload")
+    launch: LaunchPlanSpec = Field(default_factory=LaunchPlanSpec)
+    ground_segment_usd: Cost = None
+    ground_ops_usd_per_year: Cost = None
+    design_life_years: PositiveFloat | None = Field(default=None, le=50, description="satellites rebuilt at this age")
+    array: str | None = Field(default=None, description="physics: technology.yaml array preset")
+    radiator: str | None = None
+    battery: str | None = None
+    bus: str | None = None
+    radiator_temperature_k: float | None = Field(default=None, ge=150, le=600, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _one_bus_price(self) -> "FleetEconomicsSpec":
+        if self.bus_usd_per_w is not None and self.bus_usd_per_kg is not None:
+            raise ValueError("give bus_usd_per_w or bus_usd_per_kg, not both")
+        return self
+
+
+class EconomicsSpec(_Model):
+    """Cost of ownership of the fleets, for `orbitgrid plan` (economics/plan.py)."""
+
+    years: float = Field(default=5.0, gt=0, le=50, allow_inf_nan=False, description="analysis period")
+    discount_rate: _cost(0.0, 1.0) = Field(default=None, description="per year; default: the catalogue's 0.08")
+    reference: str | None = Field(default=None, description="the site break-even compares with; default: the first site")
+    fleets: list[FleetEconomicsSpec] = Field(default_factory=list, max_length=10_000)
+
+
+def _economics_problems(sc: "Scenario", add) -> None:
+    """Economics: fleets that exist, once each; fields that fit the fleet's kind; known
+    catalogue names."""
+    eco = sc.economics
+    if eco is None:
+        return
+    from orbitgrid.catalog.economics import load_economics
+    from orbitgrid.catalog.technology import load_technology
+
+    sites = [s.name for s in sc.sites]
+    cons = [c.name for c in sc.constellations]
+    if eco.reference is not None and eco.reference not in sites:
+        add(("economics", "reference"), f"no site named {eco.reference!r}", _suggest(eco.reference, sites or ["(none)"]))
+    seen: dict[str, int] = {}
+    cat, tech = load_economics(), load_technology()
+    for k, f in enumerate(eco.fleets):
+        base = ("economics", "fleets", k)
+        if f.fleet not in sites and f.fleet not in cons:
+            add(base + ("fleet",), f"no site or constellation named {f.fleet!r}", _suggest(f.fleet, sites + cons))
+            continue
+        if f.fleet in seen:
+            add(base + ("fleet",), f"fleet {f.fleet!r} already has costs (economics.fleets[{seen[f.fleet]}])")
+        seen.setdefault(f.fleet, k)
+        given = f.model_fields_set
+        wrong = [n for n in (ORBITAL_COST_FIELDS if f.fleet in sites else TERRESTRIAL_COST_FIELDS) if n in given]
+        if wrong:
+            add(base + (wrong[0],), f"applies to {'constellations' if f.fleet in sites else 'sites'} only, "
+                f"and {f.fleet!r} is a {'site' if f.fleet in sites else 'constellation'}")
+        if f.fleet in cons:
+            if f.launch.vehicle is not None and f.launch.vehicle not in cat.launchers:
+                add(base + ("launch", "vehicle"), f"unknown launcher {f.launch.vehicle!r}", _suggest(f.launch.vehicle, list(cat.launchers)))
+            for key, table in (("array", tech.arrays), ("radiator", tech.radiators), ("battery", tech.batteries), ("bus", tech.buses)):
+                name = getattr(f, key)
+                if name is not None and name not in table:
+                    add(base + (key,), f"unknown {key} preset {name!r}", _suggest(name, list(table)))
+            if f.sizing == "physics":
+                explicit = [n for n in ("satellite_power_kw", "specific_power_w_kg", "sun_fraction", "degradation_per_year") if n in given]
+                if explicit:
+                    add(base + (explicit[0],), "applies to sizing: explicit only", "set sizing: explicit, or drop it")
+                if sc.constellations[cons.index(f.fleet)].tle is not None:
+                    add(base + ("sizing",), "a TLE constellation has no design orbit to size a satellite for",
+                        "set sizing: explicit")
+
+
 class SimulationSpec(_Model):
     duration_h: PositiveFloat
     start: str = Field(default="2026-01-01T00:00:00", description="UTC start time (ISO 8601): sets the sun")
@@ -747,6 +901,7 @@ class Scenario(_Model):
     constellations: list[ConstellationSpec] = Field(default_factory=list)
     workload: WorkloadSpec
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    economics: EconomicsSpec | None = Field(default=None, description="costs of the fleets, for `orbitgrid plan`")
     contracts: list[ContractSpec] = Field(default_factory=list, description="what each tenant pays: reserved, on-demand, spot")
 
     @model_validator(mode="after")
@@ -1045,6 +1200,7 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                 add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
                     _suggest(tenant, tenant_names))
     _contract_problems(sc, add, check_gpu)
+    _economics_problems(sc, add)
     return problems
 
 
