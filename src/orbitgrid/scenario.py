@@ -783,8 +783,10 @@ class FleetEconomicsSpec(_Model):
     utilization: Share = Field(default=None, description="share of the delivered GPU-hours used (energy, $/MWh, $/GPU-hour)")
     gpu_price_usd: Cost = Field(default=None, description="per GPU; default: middle of the catalogue's purchase price")
     gpu_failure_per_year: Share = Field(default=None, description="GPUs replaced each year, share")
-    gpu_replacement_basis: Literal["gpus", "hardware"] = Field(
-        default="gpus", description="the failure rate applies to GPU capex, or to all hardware (McCalip)")
+    gpu_replacement_basis: Literal["gpus", "hardware", "attrition"] | None = Field(
+        default=None, description="failed GPUs replaced at GPU capex, or at all hardware (McCalip); attrition "
+                                  "(constellations): not replaced, the fleet is sized so that its mean over the years "
+                                  "delivers; default: gpus for sites, attrition for constellations")
     ops_share_per_year: Share = Field(default=None, description="operations each year, share of hardware capex")
     nre_usd: Cost = Field(default=None, description="non-recurring engineering, at the start")
     # terrestrial
@@ -860,6 +862,9 @@ def _economics_problems(sc: "Scenario", add) -> None:
         if wrong:
             add(base + (wrong[0],), f"applies to {'constellations' if f.fleet in sites else 'sites'} only, "
                 f"and {f.fleet!r} is a {'site' if f.fleet in sites else 'constellation'}")
+        if f.fleet in sites and f.gpu_replacement_basis == "attrition":
+            add(base + ("gpu_replacement_basis",), "attrition applies to constellations only: a site replaces failed GPUs",
+                "gpus or hardware")
         if f.fleet in cons:
             if f.launch.vehicle is not None and f.launch.vehicle not in cat.launchers:
                 add(base + ("launch", "vehicle"), f"unknown launcher {f.launch.vehicle!r}", _suggest(f.launch.vehicle, list(cat.launchers)))

@@ -125,8 +125,12 @@ def test_example_json_keys_and_physics_sizing():
     earth, orbit = kinds["texas-gas"], kinds["orbit-650"]
     assert earth["satellites"] == 0 and earth["launches"] == 0 and earth["mass_t"] == 0
     assert earth["delivered_power_w"] == pytest.approx(1e9) and orbit["delivered_power_w"] == pytest.approx(1e9)
-    # 16 × 1,275 W per satellite, riding through its eclipse: ceil(1 GW / 20.4 kW) = 49,020
-    assert orbit["satellites"] == 49_020
+    # 16 × 1,275 W per satellite, riding through its eclipse, 20.4 kW; failed GPUs are not
+    # replaced in orbit (attrition at 9%/yr): mean survival over 5 years (1 − 0.91⁵)/(5 × 0.09)
+    # = 0.835487, so ceil(1 GW / (20.4 kW × 0.835487)) = 58,673 satellites
+    assert orbit["satellites"] == 58_673
+    assert orbit["annual_opex_usd"]["gpu_replacement"] == 0.0
+    assert earth["annual_opex_usd"]["gpu_replacement"] > 0.0
     # the satellite of `orbitgrid size --gpu H100 --gpus 16 --altitude-km 650 --sso --bus-power-w 2000`
     assert orbit["satellite"]["sat_mass_kg"] == pytest.approx(1269.18, abs=0.01)
     assert len(data["sensitivity"]) == 10
@@ -236,12 +240,14 @@ def test_turyshev_closure():
 
 
 def test_growth_in_example():
-    """100 launches a year × 200 t × 16.0734 kW/t (the physics-sized satellite: 20.4 kW in
-    1,269.18 kg) = 0.3214681 GW a year; satellites retire after 5 years: flat at 1.6073 GW."""
+    """100 launches a year × 200 t × 13.4291 kW/t (the physics-sized satellite: 20.4 kW in
+    1,269.18 kg, times the mean GPU survival 0.835487 at 9%/yr over 5 years) = 0.2685815 GW a
+    year; satellites retire after 5 years: flat at 5 × that."""
     f = _fleets(EXAMPLE)["orbit-650"]
     g = f["growth"]
-    assert g["kw_per_tonne"] == pytest.approx(20.4 / 1.26917716, rel=1e-6)
-    assert g["added_gw"][0] == pytest.approx(0.3214681, abs=1e-7)
+    survival = (1 - 0.91**5) / (5 * 0.09)
+    assert g["kw_per_tonne"] == pytest.approx(20.4 * survival / 1.26917716, rel=1e-6)
+    assert g["added_gw"][0] == pytest.approx(100 * 200 * 20.4 * survival / 1.26917716 / 1e6, rel=1e-6)
     assert g["installed_gw"][4] == pytest.approx(5 * g["added_gw"][0]) and g["installed_gw"][-1] == g["installed_gw"][4]
     assert g["price_usd_per_kg"][0] == 600.0 and g["price_usd_per_kg"][7] == pytest.approx(200.0)
 
@@ -289,3 +295,35 @@ def test_example_validates_and_samples_every_fleet():
     # small spread; the orbit's launch, bus and failure rate: a wide one
     earth, orbit = (f["samples"]["usd_per_w"] for f in data["fleets"])
     assert earth["p95"] - earth["p5"] < 2.0 < orbit["p95"] - orbit["p5"]
+
+
+def test_attrition_sizes_the_fleet_on_mean_gpu_survival(tmp_path):
+    """Failure 10%/yr over 5 years, not replaced: mean survival (1 − 0.9⁵)/(5 × 0.1) =
+    0.81902; an explicit 1 MW satellite at sun fraction 1, no degradation, delivering 1 GW
+    needs ceil(1,000 / 0.81902) = 1,221 satellites (1,000 with failures replaced), and no
+    GPU replacement is paid. `attrition` on a site is refused."""
+    text = EXAMPLE.read_text()
+    import yaml
+
+    doc = yaml.safe_load(text)
+    fleet = next(f for f in doc["economics"]["fleets"] if f["fleet"] == "orbit-650")
+    for k in ("array", "radiator", "battery", "bus", "radiator_temperature_k", "bus_power_w"):
+        fleet.pop(k, None)
+    fleet.update({"sizing": "explicit", "satellite_power_kw": 1000.0, "specific_power_w_kg": 100.0, "sun_fraction": 1.0,
+                  "degradation_per_year": 0.0, "gpu_failure_per_year": 0.1, "gpu_replacement_basis": "attrition"})
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    done = invoke("plan", str(path), "--json")
+    assert done.exit_code == 0, done.stdout + done.stderr
+    orbit = {f["name"]: f for f in json.loads(done.stdout)["fleets"]}["orbit-650"]
+    assert orbit["satellites"] == 1_221
+    assert orbit["annual_opex_usd"]["gpu_replacement"] == 0.0
+    fleet["gpu_replacement_basis"] = "gpus"
+    path.write_text(yaml.safe_dump(doc))
+    orbit = {f["name"]: f for f in json.loads(invoke("plan", str(path), "--json").stdout)["fleets"]}["orbit-650"]
+    assert orbit["satellites"] == 1_000
+    site = next(f for f in doc["economics"]["fleets"] if f["fleet"] == "texas-gas")
+    site["gpu_replacement_basis"] = "attrition"
+    path.write_text(yaml.safe_dump(doc))
+    done = invoke("plan", str(path))
+    assert done.exit_code == 2 and "attrition applies to constellations only" in done.stdout + done.stderr

@@ -89,6 +89,10 @@ def _orbital(v: dict, fx: dict) -> dict:
         per_sat = fx["per_sat_delivered_w"]
         sat_mass = fx["sat_mass_kg"]
         sat_bus_mass = fx["sat_dry_kg"] - fx["sat_payload_kg"]
+    if fx["gpu_replacement_basis"] == "attrition":
+        # failed GPUs stay dark until the satellite is rebuilt: the fleet is sized on their
+        # mean survival over the years, (1 - q^Y) / (Y (1 - q)), q = 1 - failure rate
+        per_sat = per_sat * tco.mean_retention(v["gpu_failure_per_year"], years)
     n = tco.satellites_needed(target, per_sat) if target is not None else np.asarray(float(fx["n_sat"]))
     delivered = np.asarray(target, dtype=float) if target is not None else n * per_sat
     nameplate = n * psat
@@ -102,7 +106,7 @@ def _orbital(v: dict, fx: dict) -> dict:
     launch = mass * v["launch_usd_per_kg"]
     capex = {"satellites": bus, "gpus": gpu_capex, "launch": launch, "ground_segment": v["ground_segment_usd"] + 0.0 * bus,
              "nre": v["nre_usd"] + 0.0 * bus}
-    basis = gpu_capex if fx["gpu_replacement_basis"] == "gpus" else bus + gpu_capex
+    basis = {"gpus": gpu_capex, "hardware": bus + gpu_capex, "attrition": 0.0 * gpu_capex}[fx["gpu_replacement_basis"]]
     annual = {
         "operations": v["ops_share_per_year"] * (bus + gpu_capex),
         "ground_operations": v["ground_ops_usd_per_year"] + 0.0 * bus,
@@ -273,7 +277,7 @@ def _site_model(loaded, k: int, spec, cat, years: float) -> FleetModel:
     plant_w = 0.0 if gas is None else gas.capacity_mw * 1e6
     fx = {"delivered_w": delivered, "pue": site.pue, "gpu_power_w": gpu_w, "pflops_per_gpu": pflops, "years": years,
           "energy": "flat" if (flat or gas is None) else "gas", "gas_share": gas_share, "plant_capacity_w": plant_w,
-          "gpu_replacement_basis": spec.gpu_replacement_basis if spec is not None else "gpus",
+          "gpu_replacement_basis": spec.gpu_replacement_basis if spec is not None and spec.gpu_replacement_basis else "gpus",
           "depreciation_years": years}
     return FleetModel(site.name, "terrestrial", ctx.inputs, ctx.sources, fx)
 
@@ -331,7 +335,9 @@ def _constellation_model(loaded, k: int, spec, cat, years: float) -> FleetModel:
     fx: dict[str, object] = {"sizing": sizing, "target_w": target, "gpu_power_w": gpu_w, "pflops_per_gpu": pflops,
                              "years": years, "bus_price": bus_price, "design_life_years": life,
                              "rebuild_times": tco.replacement_times(life, years), "depreciation_years": min(life, years),
-                             "gpu_replacement_basis": spec.gpu_replacement_basis if spec is not None else "gpus"}
+                             # nobody swaps a GPU in orbit: by default failures are attrition
+                             "gpu_replacement_basis": spec.gpu_replacement_basis if spec is not None and spec.gpu_replacement_basis
+                             else "attrition"}
     presets = load_constellation_presets()
     if con.shell is not None:
         n_sat = con.shell.planes * con.shell.sats_per_plane
