@@ -519,9 +519,12 @@ def plan(
     samples: int = typer.Option(0, "--samples", help="Monte Carlo draws of the uncertain cost inputs (0: none)"),
     seed: Optional[int] = typer.Option(None, "--seed", help="seed of the draws (default: the scenario's simulation.seed)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object: fleets, break_even, sensitivity"),
+    revenue: Optional[Path] = typer.Option(None, "--revenue", help="a run folder of this scenario: each fleet's margin against what its ledger billed"),
 ) -> None:
     """Cost of each fleet side by side without simulating: capex, opex, $/W, $/GPU-hour,
-    $/MWh; break-even of orbit against the reference site; the inputs that move orbital $/W most."""
+    $/MWh; break-even of orbit against the reference site; the inputs that move orbital $/W most;
+    with --revenue, each fleet's margin against a run's ledger."""
+    from orbitgrid.economics.plan import add_margin
     from orbitgrid.economics.plan import plan as make_plan
     from orbitgrid.economics.plan import print_plan
     from orbitgrid.scenario import load_scenario
@@ -537,6 +540,8 @@ def plan(
     try:
         loaded = load_scenario(scenario)
         result = make_plan(loaded, samples, loaded.scenario.simulation.seed if seed is None else seed)
+        if revenue is not None:
+            add_margin(result, revenue)
     except InputError as exc:
         _fail(exc)
     if as_json:

@@ -249,3 +249,26 @@ def test_spot_jobs_may_be_paused(tmp_path):
     jobs = simulate(load_scenario(tmp_path / "s.yaml")).tables["jobs"].to_pydict()
     by_tenant = {t: {p for tt, p in zip(jobs["tenant"], jobs["preemptible"]) if tt == t} for t in ("acme", "spotty")}
     assert by_tenant == {"acme": {False}, "spotty": {True}}
+
+
+def test_plan_margin_against_the_ledger(tmp_path):
+    """`plan --revenue RUN`: the fleet's revenue is the ledger's net revenue annualised over
+    the run (x 8760 / end_h; one fleet, same GPUs, so no scaling), and the margin is that less
+    the plan's annualised cost."""
+    import json
+
+    (tmp_path / "s.yaml").write_text(SCENARIO.format(policy="reserved", contracts=RESERVED))
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "runs"), "--no-report"])
+    assert res.exit_code == 0, res.output
+    run_dir = next((tmp_path / "runs").iterdir())
+    from orbitgrid.results.store import read_summary
+
+    summary = read_summary(run_dir)
+    res = CliRunner().invoke(app, ["plan", str(tmp_path / "s.yaml"), "--revenue", str(run_dir), "--json"])
+    assert res.exit_code == 0, res.output
+    lab = json.loads(res.output)["fleets"][0]
+    expected = summary["revenue_usd"] * 8760.0 / summary["end_h"]
+    assert lab["revenue_usd_per_year"] == pytest.approx(expected, rel=1e-12)
+    assert lab["margin_usd_per_year"] == pytest.approx(expected - lab["annualised_usd_per_year"], rel=1e-12)
+    res = CliRunner().invoke(app, ["plan", str(tmp_path / "s.yaml"), "--revenue", str(tmp_path)])
+    assert res.exit_code == 2 and "Traceback" not in res.output

@@ -587,6 +587,8 @@ def _finite(x):
 def _money(x) -> str:
     if x is None:
         return "-"
+    if x < 0:
+        return "−" + _money(-x)
     a = abs(x)
     if a >= 1e9:
         return f"${x / 1e9:,.2f} B"
@@ -601,6 +603,54 @@ def _num(x, digits: int = 2) -> str:
     if isinstance(x, str):
         return x
     return f"{x:,.{digits}f}"
+
+
+def add_margin(result: dict, run_dir) -> None:
+    """Each fleet's margin against the revenue a run billed (its `ledger`, economics/ledger.py):
+    each tenant's net revenue goes to the fleets by its GPU-hours on them (a tenant that used
+    none, by their installed GPUs), is annualised over the run's length, and is scaled by the
+    plan's GPUs over the run's when the plan sizes the fleet differently (revenue per GPU
+    held). Adds `revenue_usd_per_year`, `margin_usd_per_year` (revenue less the annualised
+    cost) and `margin_share` to each fleet; InputError if the run lacks a ledger or a fleet."""
+    from pathlib import Path
+
+    from orbitgrid.results.store import open_run
+
+    run_dir = Path(run_dir)
+    con = open_run(run_dir)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "ledger" not in tables or con.execute("SELECT count(*) FROM ledger").fetchone()[0] == 0:
+            raise InputError([Problem(str(run_dir), None, "--revenue", "the run billed nothing (no contracts, or no ledger)",
+                                      "run a scenario with `contracts`")])
+        end_h = float(con.execute("SELECT end_h FROM summary").fetchone()[0])
+        revenue = dict(con.execute("SELECT tenant, sum(net_usd) FROM ledger GROUP BY tenant").fetchall())
+        used = con.execute(
+            "SELECT j.tenant, p.site, sum(a.gpus * (a.end_h - a.start_h)) FROM allocations a "
+            "JOIN jobs j USING (job_id) JOIN pools p USING (pool_id) GROUP BY 1, 2").fetchall()
+        installed = dict(con.execute("SELECT site, sum(count) FROM pools GROUP BY site").fetchall())
+    finally:
+        con.close()
+    names = [f["name"] for f in result["fleets"]]
+    missing = [n for n in names if n not in installed]
+    if missing:
+        raise InputError([Problem(str(run_dir), None, "--revenue", f"the run has no fleet named {missing[0]!r}",
+                                  "give a run of the same scenario")])
+    by_fleet = {n: 0.0 for n in installed}
+    for tenant, usd in revenue.items():
+        mine = {site: float(gh) for t, site, gh in used if t == tenant and gh}
+        weights = mine if sum(mine.values()) > 0 else {k: float(v) for k, v in installed.items()}
+        total = sum(weights.values())
+        for site, w in weights.items():
+            by_fleet[site] += float(usd) * w / total
+    for f in result["fleets"]:
+        scale = float(f["gpus"]) / float(installed[f["name"]])
+        per_year = by_fleet[f["name"]] * tco.HOURS_PER_YEAR / end_h * scale
+        f["revenue_usd_per_year"] = per_year
+        f["revenue_gpu_scale"] = scale
+        f["margin_usd_per_year"] = per_year - float(f["annualised_usd_per_year"])
+        f["margin_share"] = f["margin_usd_per_year"] / per_year if per_year else None
+        f["revenue_from_run"] = str(run_dir)
 
 
 def print_plan(result: dict, console, title: str) -> None:
@@ -637,6 +687,13 @@ def print_plan(result: dict, console, title: str) -> None:
         ("$/MWh (IT)", lambda f: _num(f["usd_per_mwh"], 1)),
         ("$/PFLOP-day (BF16 dense)", lambda f: _num(f["usd_per_pflop_day"], 1)),
     ]
+    if fleets and "revenue_usd_per_year" in fleets[0]:
+        rows += [
+            ("cost per year (annualised)", lambda f: _money(f["annualised_usd_per_year"])),
+            ("revenue per year (the run's ledger)", lambda f: _money(f["revenue_usd_per_year"])),
+            ("margin per year", lambda f: _money(f["margin_usd_per_year"])),
+            ("margin, share of revenue", lambda f: "-" if f["margin_share"] is None else f"{100 * f['margin_share']:.1f}%"),
+        ]
     for label, fn in rows:
         t.add_row(label, *(fn(f) for f in fleets))
     console.print(t)
