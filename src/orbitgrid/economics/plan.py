@@ -733,3 +733,16 @@ def print_plan(result: dict, console, title: str) -> None:
             s.add_row(r["fleet"], r["input"], f"{r['low']:.4g}", f"{r['high']:.4g}", _num(r["usd_per_w_low"]),
                       _num(r["usd_per_w_high"]), _num(r["swing_usd_per_w"]))
         console.print(s)
+    for f in fleets:
+        g = f.get("growth")
+        if not g:
+            continue
+        t = Table(title=f"build-out of {f['name']} at {g['kw_per_tonne']:.2f} kW/t delivered, "
+                        f"satellites retired after {f['design_life_years']:g} years", pad_edge=False)
+        for col in ("year", "launches", "t to orbit", "$/kg", "launch spend", "GW added", "GW retired", "GW installed"):
+            t.add_column(col, justify="right")
+        for k, year in enumerate(g["year"]):
+            t.add_row(str(year), _num(g["launches"][k], 0), _num(g["mass_t"][k], 0), _num(g["price_usd_per_kg"][k], 0),
+                      _money(g["launch_spend_usd"][k]), f"{g['added_gw'][k]:.3f}", f"{g['retired_gw'][k]:.3f}",
+                      f"{g['installed_gw'][k]:.3f}")
+        console.print(t)
