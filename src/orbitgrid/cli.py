@@ -551,6 +551,53 @@ def plan(
 
 
 @app.command()
+def route(
+    from_place: str = typer.Option(..., "--from", help="a city, a gateway (GS12), 'lat,lon' or sat:N / sat:PLANE/SLOT"),
+    to_place: str = typer.Option(..., "--to", help="the other end, in the same forms"),
+    shell: Optional[str] = typer.Option(None, "--shell", help="constellation preset (its first shell), or PRESET:K for shell K; none: fibre only"),
+    at: str = typer.Option("2026-01-01T00:00Z", "--at", help="UTC time, ISO 8601"),
+    fibre: bool = typer.Option(False, "--fibre", help="fibre only, even with --shell"),
+    route_factor: float = typer.Option(1.0, "--route-factor", help="fibre route length over the great circle (>= 1)"),
+    min_elevation_deg: Optional[float] = typer.Option(None, "--min-elevation-deg", help="lowest elevation of a ground-to-satellite link (default: 25 Starlink, 30 Kuiper, 10 Telesat)"),
+    epoch: str = typer.Option("2026-01-01T00:00Z", "--epoch", help="UTC time at which the shell has its Walker phases"),
+    no_gateways: bool = typer.Option(False, "--no-gateways", help="user terminals only: no fibre to the nearest Starlink gateway"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object: path, distance_km, one_way_ms, ..."),
+) -> None:
+    """The quickest path and its one-way delay between two places at a time, over a shell's laser links or by fibre."""
+    from orbitgrid.network.route import RouteError, find_route
+
+    def bad(field: str, message: str, hint: str | None = None) -> None:
+        print(f"route: {field}: {message}" + (f" (hint: {hint})" if hint else ""), file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR)
+
+    for field, value in (("--route-factor", route_factor), ("--min-elevation-deg", min_elevation_deg)):
+        if value is not None and not math.isfinite(value):
+            bad(field, f"must be a finite number, got {value}")
+    try:
+        result = find_route(from_place, to_place, shell, at, fibre=fibre, route_factor=route_factor,
+                            min_elevation_deg=min_elevation_deg, epoch=epoch, gateways=not no_gateways)
+    except RouteError as exc:
+        bad(exc.field, str(exc), exc.hint)
+    if as_json:
+        sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
+        return
+    if not result["path"]:
+        out.print(f"no path from {result['from']} to {result['to']} over {result['shell']} at {result['at']}")
+        return
+    table = Table(box=box.SIMPLE, title=f"{result['from']} → {result['to']}, {result['mode']}"
+                  + (f" {result['shell']}" if result["mode"] == "shell" else "") + f", {result['at']}")
+    for col in ("from", "to", "link", "km", "ms"):
+        table.add_column(col, justify="right" if col in ("km", "ms") else "left")
+    for h in result["hops"]:
+        table.add_row(h["from"], h["to"], h["kind"], f"{h['km']:,.1f}", f"{h['ms']:.3f}")
+    table.add_row("total", "", "", f"{result['distance_km']:,.1f}", f"{result['one_way_ms']:.3f}", style="bold")
+    out.print(table)
+    if "fibre_one_way_ms" in result:
+        out.print(f"fibre on the great circle × {result['route_factor']:g}: {result['fibre_one_way_ms']:.3f} ms "
+                  f"({result['great_circle_km']:,.1f} km)")
+
+
+@app.command()
 def policies() -> None:
     """List the scheduling policies a scenario can name."""
     from orbitgrid.policies import registry
