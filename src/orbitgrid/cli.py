@@ -420,12 +420,13 @@ def size(
     eclipse: str = typer.Option("ride_through", "--eclipse", help="ride_through (GPUs run on the battery) or power_off (battery for the bus only)"),
     life_years: float = typer.Option(5.0, "--life-years", help="design life for the array's degradation, years"),
     propellant_fraction: float = typer.Option(0.0, "--propellant-fraction", help="propellant share of the launch mass, 0-0.9"),
-    launch_usd_per_kg: Optional[float] = typer.Option(None, "--launch-usd-per-kg", help="launch price, $/kg (default: the falcon-9 preset)"),
+    launch_usd_per_kg: Optional[float] = typer.Option(None, "--launch-usd-per-kg", help="launch price, $/kg (default: falcon-9 in catalog/economics.yaml)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Size a compute satellite: array, battery, radiator, mass by subsystem, kW per tonne."""
     from orbitgrid.catalog import load_accelerators
-    from orbitgrid.catalog.technology import DEFAULT_LAUNCH, load_technology
+    from orbitgrid.catalog.economics import SIZE_LAUNCHER, load_economics
+    from orbitgrid.catalog.technology import load_technology
     from orbitgrid.physics import orbits, sizing
 
     def bad(field: str, message: str, hint: str | None = None) -> None:
@@ -485,7 +486,7 @@ def size(
     if bus_power_w is None:
         bus_power_w = bus_preset.power_fraction_of_payload.value * gpus * power
     if launch_usd_per_kg is None:
-        launch_usd_per_kg = cat.launch_prices[DEFAULT_LAUNCH].usd_per_kg.value
+        launch_usd_per_kg = load_economics().launchers[SIZE_LAUNCHER].usd_per_kg.value
     tech = sizing.Technology.from_presets(cat.arrays[array], cat.radiators[radiator], cat.batteries[battery],
                                           bus_preset, radiator_sides)
     light = sizing.orbit_light(altitude_km, inclination_deg, ltan_h if sso else None)

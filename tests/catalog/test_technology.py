@@ -11,12 +11,12 @@ from pydantic import ValidationError
 from orbitgrid.catalog import load_accelerators
 from orbitgrid.catalog.accelerators import SourcedValue
 from orbitgrid.catalog.technology import (
-    DEFAULT_ARRAY, DEFAULT_BATTERY, DEFAULT_BUS, DEFAULT_LAUNCH, DEFAULT_RADIATOR, ArrayPreset,
+    DEFAULT_ARRAY, DEFAULT_BATTERY, DEFAULT_BUS, DEFAULT_RADIATOR, ArrayPreset,
     TechnologyCatalogue, load_technology,
 )
 
 DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
-SECTIONS = ("arrays", "radiators", "batteries", "buses", "compute_payloads", "reference_designs", "launch_prices")
+SECTIONS = ("arrays", "radiators", "batteries", "buses", "compute_payloads", "reference_designs")
 
 
 def _every_figure(cat: TechnologyCatalogue):
@@ -55,7 +55,6 @@ def test_every_preset_has_a_description_and_the_defaults_exist():
             assert preset.description, f"{section}.{name}"
     assert DEFAULT_ARRAY in cat.arrays and DEFAULT_RADIATOR in cat.radiators
     assert DEFAULT_BATTERY in cat.batteries and DEFAULT_BUS in cat.buses
-    assert DEFAULT_LAUNCH in cat.launch_prices
 
 
 def test_compute_payloads_name_catalogued_accelerators():

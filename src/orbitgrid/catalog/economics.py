@@ -88,6 +88,7 @@ class EconomicsCatalogue(BaseModel):
 
 
 DEFAULT_LAUNCHER = "starship-target"
+SIZE_LAUNCHER = "falcon-9"  # `orbitgrid size`: what a launch costs today
 DEFAULT_BUS = "starlink-v2-mini"
 DEFAULT_TERRESTRIAL = "mccalip-2025"
 DEFAULT_FUEL = "henry-hub-2025"

@@ -1,5 +1,5 @@
 """The technology catalogue: solar arrays, radiators, batteries, buses, payload mass per GPU,
-launch prices and published design points, every figure with its source, date and confidence.
+and published design points (launch prices: catalog/economics.yaml), every figure with its source, date and confidence.
 
 Backs `orbitgrid size` (`physics/sizing.py`). The values live in `catalog/technology.yaml`;
 `DATA_SOURCES.md` lists the sources.
@@ -139,11 +139,6 @@ class ReferenceDesign(_Preset):
     array_area_m2: SourcedValue
 
 
-class LaunchPrice(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    usd_per_kg: SourcedValue
-
-
 class TechnologyCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int = Field(ge=1)
@@ -153,14 +148,12 @@ class TechnologyCatalogue(BaseModel):
     buses: dict[str, BusPreset]
     compute_payloads: dict[str, ComputePayload]
     reference_designs: dict[str, ReferenceDesign]
-    launch_prices: dict[str, LaunchPrice]
 
 
 DEFAULT_ARRAY = "blanket-iii-v"
 DEFAULT_RADIATOR = "al-nh3-heat-pipe"
 DEFAULT_BATTERY = "saft-li-ion"
 DEFAULT_BUS = "generic-leo"
-DEFAULT_LAUNCH = "falcon-9"
 
 
 @lru_cache(maxsize=1)
