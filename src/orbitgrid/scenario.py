@@ -881,6 +881,103 @@ def _economics_problems(sc: "Scenario", add) -> None:
                         "set sizing: explicit")
 
 
+class InferenceSloSpec(_Model):
+    """Latency targets of a service: a request meets its SLO when every target given holds."""
+
+    ttft_ms: PositiveFloat | None = Field(default=None, description="time to first token, network RTT included")
+    e2e_ms: PositiveFloat | None = Field(default=None, description="arrival to last token, network RTT included")
+
+
+class ReplicaGroupSpec(_Model):
+    """Replicas of a service in one place: a site (or one of its pools) or a constellation."""
+
+    site: str | None = Field(default=None, description="a site's name")
+    pool: str | None = Field(default=None, description="a pool's name (its site is the place)")
+    constellation: str | None = Field(default=None, description="a constellation with a shell or preset")
+    count: Int = Field(gt=0, le=1_000_000, description="replicas")
+    usd_per_gpu_hour: NonNegFloat = Field(default=0.0, description="what a GPU-hour here costs (latency_target)")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> "ReplicaGroupSpec":
+        given = [k for k in ("site", "pool", "constellation") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of site, pool and constellation" + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
+class DailyCycleSpec(_Model):
+    """Request rate over the day in each city's local solar time: 1 + amplitude cos(2 pi (h - peak_local_h) / 24)."""
+
+    amplitude: Number = Field(default=0.5, ge=0, le=1)
+    peak_local_h: Number = Field(default=20.0, ge=0, lt=24)
+
+
+class InferenceRequestsSpec(_Model):
+    """Where requests come from: generated over the cities, or a packaged trace replayed."""
+
+    arrivals: Literal["population", "trace"] = Field(default="population")
+    per_day: PositiveFloat | None = Field(default=None, le=1e9, description="expected requests a day (population)")
+    tokens: Literal["azure_conv", "azure_code", "mooncake_conv", "vidur_arxiv", "fixed"] = Field(default="azure_conv")
+    input_tokens: Int = Field(default=1000, gt=0, le=10_000_000, description="with tokens: fixed")
+    output_tokens: Int = Field(default=200, gt=0, le=10_000_000, description="with tokens: fixed")
+    cities: Int = Field(default=1000, ge=1, le=1000, description="the N most populous cities")
+    daily_cycle: DailyCycleSpec = Field(default_factory=DailyCycleSpec)
+    speedup: PositiveFloat = Field(default=1.0, le=1e6, description="trace arrivals: time compressed by this")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "InferenceRequestsSpec":
+        if self.arrivals == "population" and self.per_day is None:
+            raise ValueError("generated arrivals need per_day")
+        if self.arrivals == "trace" and self.per_day is not None:
+            raise ValueError("a replayed trace sets its own rate; leave out per_day (use speedup)")
+        if self.arrivals == "trace" and self.tokens in ("fixed", "vidur_arxiv"):
+            raise ValueError("a replayed trace needs a trace with arrival times in tokens (azure_conv, azure_code, mooncake_conv)")
+        return self
+
+
+class ReplicaMoveSpec(_Model):
+    """Replicas moved from one site (or pool) of a service to another at a time, at a cost."""
+
+    at_h: NonNegFloat = Field(description="hours from the run's start")
+    source: str = Field(min_length=1, description="a site or pool the service has replicas at")
+    target: str = Field(min_length=1, description="a site or pool the service has replicas at")
+    count: Int = Field(gt=0, le=1_000_000)
+    downtime_s: NonNegFloat = Field(default=600.0, description="moving replicas serve nowhere for this long")
+    usd_per_replica: NonNegFloat = Field(default=0.0, description="cost of moving one replica")
+
+
+class InferenceServiceSpec(_Model):
+    """A tenant's model served from replicas on sites and constellations."""
+
+    name: str = Field(min_length=1)
+    model: str = Field(min_length=1, description="an ML.ENERGY v3 model, e.g. 'Llama 3.1 8B Instruct'")
+    gpu: str = Field(min_length=1, description="H100 or B200 (measured)")
+    gpus_per_replica: Int = Field(gt=0, le=64)
+    batch_size: PositiveFloat = Field(default=64.0, le=100_000, description="max sequences in a batch")
+    replicas: list[ReplicaGroupSpec] = Field(min_length=1)
+    routing: Literal["nearest", "least_loaded", "latency_target", "sun_following"] = "nearest"
+    latency_target_ms: PositiveFloat | None = Field(default=None, description="RTT target of latency_target")
+    window_s: PositiveFloat = Field(default=60.0, le=86_400, description="least_loaded's window")
+    slo: InferenceSloSpec = Field(default_factory=InferenceSloSpec)
+    requests: InferenceRequestsSpec
+    moves: list[ReplicaMoveSpec] = Field(default_factory=list, description="replicas moved between sites, at a cost")
+
+    @model_validator(mode="after")
+    def _target(self) -> "InferenceServiceSpec":
+        if self.routing == "latency_target" and self.latency_target_ms is None:
+            raise ValueError("routing latency_target needs latency_target_ms")
+        return self
+
+
+class InferenceSpec(_Model):
+    """Inference services served to the world's cities."""
+
+    services: list[InferenceServiceSpec] = Field(min_length=1)
+    network_tick_s: Number = Field(default=300.0, ge=10.0, le=86_400.0, description="RTTs recomputed this often")
+    route_factor: Number = Field(default=1.5, ge=1.0, le=5.0, description="fibre route over great circle")
+    min_elevation_deg: Number | None = Field(default=None, ge=0, lt=90, description="user terminals; default by constellation family")
+
+
 class SimulationSpec(_Model):
     duration_h: PositiveFloat
     start: str = Field(default="2026-01-01T00:00:00", description="UTC start time (ISO 8601): sets the sun")
@@ -908,6 +1005,7 @@ class Scenario(_Model):
     policy: PolicySpec = Field(default_factory=PolicySpec)
     economics: EconomicsSpec | None = Field(default=None, description="costs of the fleets, for `orbitgrid plan`")
     contracts: list[ContractSpec] = Field(default_factory=list, description="what each tenant pays: reserved, on-demand, spot")
+    inference: InferenceSpec | None = Field(default=None, description="inference services: models, replicas, request streams")
 
     @model_validator(mode="after")
     def _some_fleet(self) -> "Scenario":
@@ -1008,6 +1106,13 @@ _FIELDS_BY_PARENT: dict[str, list[str]] = {
     "gpu_types": list(GpuTypeChoice.model_fields),
     "priorities": list(PriorityChoice.model_fields),
     "tenants": list(TenantChoice.model_fields),
+    "inference": list(InferenceSpec.model_fields),
+    "services": list(InferenceServiceSpec.model_fields),
+    "replicas": list(ReplicaGroupSpec.model_fields),
+    "requests": list(InferenceRequestsSpec.model_fields),
+    "slo": list(InferenceSloSpec.model_fields),
+    "daily_cycle": list(DailyCycleSpec.model_fields),
+    "moves": list(ReplicaMoveSpec.model_fields),
 }
 
 
@@ -1205,6 +1310,7 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                 add(("policy", "reserved_gpus", tenant), f"no tenant named {tenant!r} in workload.generator.tenants",
                     _suggest(tenant, tenant_names))
     _contract_problems(sc, add, check_gpu)
+    _inference_problems(sc, add, check_gpu)
     _economics_problems(sc, add)
     return problems
 
@@ -1235,6 +1341,113 @@ def _contract_problems(sc: Scenario, add, check_gpu) -> None:
         if isinstance(c.usd_per_gpu_hour, dict):
             for gpu in c.usd_per_gpu_hour:
                 check_gpu(("contracts", k, "usd_per_gpu_hour", gpu), gpu)
+
+
+MAX_INFERENCE_REQUESTS = 50_000_000  # per service: about 5 GB of per-request arrays
+MAX_NETWORK_TICKS = 20_000  # orbital RTT tables (one graph search per tick and shell, ~50 ms each)
+
+
+def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
+    """Inference: measured model configurations, places that exist, shells to route over."""
+    from orbitgrid.inference import models
+
+    if sc.inference is None:
+        return
+    sites = [s.name for s in sc.sites]
+    pools = [p.name for s in sc.sites for p in s.pools]
+    cons = {c.name: c for c in sc.constellations}
+    ticks = math.ceil(sc.simulation.duration_h * 3600.0 / sc.inference.network_tick_s)
+    if ticks > MAX_NETWORK_TICKS and any(g.constellation for s in sc.inference.services for g in s.replicas):
+        add(("inference", "network_tick_s"), f"{ticks:,} network ticks over the run: more than {MAX_NETWORK_TICKS:,} "
+            "graph searches per shell", f"raise network_tick_s to at least {math.ceil(sc.simulation.duration_h * 3600.0 / MAX_NETWORK_TICKS)}")
+    names: set[str] = set()
+    for i, svc in enumerate(sc.inference.services):
+        base = ("inference", "services", i)
+        if svc.name in names:
+            add(base + ("name",), f"duplicate service name {svc.name!r}", "service names must be unique")
+        names.add(svc.name)
+        known = models.model_names()
+        if svc.model not in known:
+            add(base + ("model",), f"no ML.ENERGY measurement of model {svc.model!r}", _suggest(svc.model, known))
+        else:
+            cfg = models.configs(svc.model)
+            if (svc.gpu, svc.gpus_per_replica) not in cfg:
+                add(base + ("gpus_per_replica",) if svc.gpu in {g for g, _ in cfg} else base + ("gpu",),
+                    f"{svc.model} was not measured on {svc.gpus_per_replica} x {svc.gpu}",
+                    "measured: " + ", ".join(f"{n} x {g}" for g, n in cfg))
+            else:
+                b = models.batch_sizes(svc.model, svc.gpu, svc.gpus_per_replica)
+                if not b[0] <= svc.batch_size <= b[-1]:
+                    add(base + ("batch_size",), f"batch_size {svc.batch_size:g} is outside the measured {b[0]}..{b[-1]}",
+                        "measured: " + ", ".join(map(str, b)))
+        check_gpu(base + ("gpu",), svc.gpu)
+        for j, g in enumerate(svc.replicas):
+            rb = base + ("replicas", j)
+            if g.site is not None and g.site not in sites:
+                add(rb + ("site",), f"no site named {g.site!r}", _suggest(g.site, sites) if sites else None)
+            if g.pool is not None and g.pool not in pools:
+                add(rb + ("pool",), f"no pool named {g.pool!r}", _suggest(g.pool, pools) if pools else None)
+            if g.constellation is not None:
+                con = cons.get(g.constellation)
+                if con is None:
+                    add(rb + ("constellation",), f"no constellation named {g.constellation!r}",
+                        _suggest(g.constellation, list(cons)) if cons else None)
+                elif con.shell is None and con.preset is None:
+                    add(rb + ("constellation",), f"constellation {g.constellation!r} has no Walker shell to route over",
+                        "replicas need a constellation with `shell` or `preset`")
+                else:
+                    n_sat = con.shell.planes * con.shell.sats_per_plane if con.shell else None
+                    if n_sat is not None and g.count > n_sat:
+                        add(rb + ("count",), f"{g.count} replicas on a shell of {n_sat} satellites", "at most one a satellite")
+        ground: dict[str, int] = {}
+        for j, g in enumerate(svc.replicas):
+            place = g.site or g.pool or g.constellation
+            if place in ground or any(h.constellation == place for h in svc.replicas[:j]):
+                add(base + ("replicas", j), f"{place!r} appears twice in this service's replicas", "give it once, with the total count")
+            if g.constellation is None:
+                ground[place] = ground.get(place, 0) + g.count
+        usable = []
+        for k, mv in enumerate(svc.moves):
+            mb = base + ("moves", k)
+            ok = True
+            for fld in ("source", "target"):
+                name = getattr(mv, fld)
+                if name not in ground:
+                    ok = False
+                    orbit = any(g.constellation == name for g in svc.replicas)
+                    add(mb + (fld,), f"{name!r} is not a site or pool of this service's replicas"
+                        + (" (moves to and from orbit are not modelled)" if orbit else ""),
+                        _suggest(name, list(ground)) if ground else None)
+            if mv.at_h >= sc.simulation.duration_h:
+                add(mb + ("at_h",), f"at_h {mv.at_h:g} is not before the run's end ({sc.simulation.duration_h:g} h)")
+            if ok and mv.source == mv.target:
+                add(mb + ("target",), "a move needs two different places")
+                ok = False
+            if ok:
+                usable.append(k)
+        if usable:
+            from orbitgrid.inference.serve import replica_timeline
+
+            moves = [(svc.moves[k].at_h * 3600.0, svc.moves[k].downtime_s, svc.moves[k].source, svc.moves[k].target,
+                      svc.moves[k].count) for k in usable]
+            short = replica_timeline(ground, moves)[2]
+            if short is not None:
+                k = usable[short]
+                add(base + ("moves", k, "count"),
+                    f"moves {svc.moves[k].count} replicas from {svc.moves[k].source!r}, which holds fewer then",
+                    "replicas in transit arrive downtime_s after their move")
+        r = svc.requests
+        if r.arrivals == "trace":
+            from orbitgrid.inference.requests import TRACES, load_trace
+
+            expected = load_trace(r.tokens).arrival_s.size * sc.simulation.duration_h * r.speedup if r.tokens in TRACES else 0
+        else:
+            expected = (r.per_day or 0.0) * sc.simulation.duration_h / 24.0
+        if expected > MAX_INFERENCE_REQUESTS:
+            add(base + ("requests",), f"about {expected:,.0f} requests: more than {MAX_INFERENCE_REQUESTS:,} are not held in memory",
+                "lower per_day (or speedup), or shorten the run")
+        if svc.routing == "sun_following" and not any(g.constellation for g in svc.replicas):
+            add(base + ("routing",), "sun_following needs replicas on a constellation", "use nearest")
 
 
 def _file_problems(loaded: LoadedScenario, path_key: PathKey, path: Path, display: str) -> tuple[list[Problem], str | None]:

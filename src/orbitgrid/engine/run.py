@@ -38,6 +38,7 @@ from orbitgrid.engine.curtailment import CurtailmentController
 from orbitgrid.grid.accounting import grid_totals, site_prices, site_prices_on_steps
 from orbitgrid.grid.demand_response import evaluate_events, plan_events
 from orbitgrid.grid.flexible_jobs import apply_carbon_aware
+from orbitgrid.inference.serve import run_inference
 from orbitgrid.policies.registry import get_policy
 from orbitgrid.scenario import LoadedScenario
 from orbitgrid.workload import build_jobs
@@ -205,6 +206,11 @@ def simulate(
         tables["ledger"], money = pa.Table.from_pylist([], schema=LEDGER_SCHEMA), {
             "revenue_usd": None, "sla_credits_usd": None, "revenue_by_tenant": None}
     summary.update(money)
+    # inference services (orbitgrid.inference; docs/inference.md): served after the training
+    # run, on the same sites and shells; their replicas do not take GPUs from the pools
+    inference_summary, inference_tables = run_inference(sc, int(seed))
+    summary.update(inference_summary)
+    tables.update(inference_tables)
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
 

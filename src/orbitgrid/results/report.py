@@ -62,6 +62,8 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
         if summary.get("orbital_gpu_hours_available") is not None:
             figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
             figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
+        if summary.get("requests") is not None:
+            figures["orbitgrid-inference-map"] = _inference_map_figure(con)
     finally:
         con.close()
 
@@ -549,4 +551,56 @@ def _orbital_gpu_hours_figure(summary: dict[str, Any]) -> go.Figure:
                              hovertemplate=f"{label}: %{{x:.4g}} GPU·h<extra></extra>"))
     _layout(fig, "Installed orbital GPU-hours: offered and lost", "GPU-hours (GPU·h)", "")
     fig.update_layout(barmode="stack", height=300)
+    return fig
+
+
+def _tables_in(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def _inference_map_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Cities coloured by median time to first token, and the first orbital placement's
+    satellites (replicas larger) and laser links at the run's first network tick. No
+    coastlines: plotly draws them from files it fetches online, and the report opens offline
+    (the 1,000 cities outline the continents)."""
+    fig = go.Figure()
+    have = _tables_in(con)
+    if "latency_by_city" in have:
+        rows = con.execute(
+            "SELECT city, any_value(lat_deg), any_value(lon_deg), sum(requests), "
+            "sum(ttft_p50_ms * requests) / sum(requests) FROM latency_by_city "
+            "WHERE ttft_p50_ms IS NOT NULL GROUP BY city ORDER BY city"
+        ).fetchall()
+        if rows:
+            city, lat, lon, n, ttft = (list(c) for c in zip(*rows))
+            if "inference_network" in have:
+                sats = con.execute("SELECT lat_deg, lon_deg, replica FROM inference_network ORDER BY sat").fetchall()
+                s_lat = np.array([r[0] for r in sats])
+                s_lon = np.array([r[1] for r in sats])
+                links = con.execute("SELECT a, b FROM inference_links ORDER BY a, b").fetchall()
+                lx, ly = [], []
+                for a, b in links:
+                    if abs(s_lon[a] - s_lon[b]) < 90:  # skip links drawn across the map's edge
+                        lx += [float(s_lon[a]), float(s_lon[b]), None]
+                        ly += [float(s_lat[a]), float(s_lat[b]), None]
+                fig.add_trace(go.Scattergeo(lon=lx, lat=ly, mode="lines", name="laser links",
+                                            line=dict(width=0.5, color="rgba(120,120,120,0.35)"), hoverinfo="skip"))
+                rep = np.array([bool(r[2]) for r in sats])
+                fig.add_trace(go.Scattergeo(lon=s_lon[~rep], lat=s_lat[~rep], mode="markers", name="satellites",
+                                            marker=dict(size=3, color="rgba(120,120,120,0.6)"), hoverinfo="skip"))
+                fig.add_trace(go.Scattergeo(lon=s_lon[rep], lat=s_lat[rep], mode="markers", name="replica satellites",
+                                            marker=dict(size=6, color="black", symbol="diamond"),
+                                            hovertemplate="replica satellite<extra></extra>"))
+            fig.add_trace(go.Scattergeo(
+                lon=lon, lat=lat, mode="markers", name="cities", text=[html.escape(str(c)) for c in city],
+                customdata=n, marker=dict(size=6, color=ttft, colorscale="Viridis", showscale=True,
+                                          colorbar=dict(title="TTFT p50 (ms)")),
+                hovertemplate="%{text}: TTFT p50 %{marker.color:.4g} ms, %{customdata} requests<extra></extra>"))
+    if not fig.data:
+        _no_data(fig, "no inference requests recorded")
+    fig.update_geos(projection_type="natural earth", showcoastlines=False, showland=False, showcountries=False,
+                    showocean=False, showlakes=False, showrivers=False, showframe=True,
+                    lataxis=dict(showgrid=True, dtick=30), lonaxis=dict(showgrid=True, dtick=30))
+    fig.update_layout(template=TEMPLATE, height=520, title="Median time to first token by city; satellites and laser links "
+                      "at the first network tick", margin=dict(l=10, r=10, t=60, b=10))
     return fig
