@@ -84,10 +84,15 @@ def _fmt(key: str, value: object) -> str:
 
 def print_summary(summary: dict[str, object], console: Console, title: str = "run summary") -> None:
     """A key-value table: the summary of a run, an orbit or a sizing."""
-    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    empty = [key for key, value in summary.items() if value is None]
+    caption = (f"{len(empty)} keys without a value in this run are left out (--json lists every key)"
+               if len(empty) > 3 else None)
+    table = Table(title=title, show_header=False, box=None, pad_edge=False, caption=caption, caption_justify="left")
     table.add_column("key", style="bold")
     table.add_column("value", justify="right")
     for key, value in summary.items():
+        if value is None and caption is not None:
+            continue
         table.add_row(key, _fmt(key, value))
     console.print(table)
 
