@@ -227,3 +227,22 @@ def test_same_seed_same_requests_and_latencies() -> None:
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
     assert a["arrival_s"].size != c["arrival_s"].size or not np.array_equal(a["arrival_s"], c["arrival_s"])
+
+
+def test_energy_at_the_meter_by_hand() -> None:
+    """The request of `test_serve_metrics_by_hand` (1,000 in, 100 out, Llama 3.1 8B on one
+    H100 at batch 256) at a site with PUE 1.2 and 575 W of host beyond the chip (the
+    catalogue's H100: 1,275 W server share - 700 W TDP). The replica spends prefill + 100 /
+    X(b) on it: 1000 / 30,918.75 + 100 / X s; energy at the meter = (100 x J/token + 575 x
+    that) x 1.2."""
+    perf = models.replica_perf("Llama 3.1 8B Instruct", "H100", 1, 256, 989.4)
+    setup = S.ServiceSetup("t", perf, [S.Placement("tokyo-dc", "site", 1, 0.0, 35.6895, 139.69171, pue=1.2)],
+                           S.RequestSetup(arrivals="population", tokens="fixed", input_tokens=1000, output_tokens=100,
+                                          cities=1), host_w=575.0)
+    reqs = rq.Requests(np.array([100.0]), np.array([0]), np.array([1000]), np.array([100]))
+    out = S.serve(setup, 3600.0, np.datetime64("2026-01-01T00:00:00"), 300.0, 1.0, np.random.default_rng(0), reqs)
+    s = S.summary([out])
+    busy_s = 1000 / 30918.75 + 100 / perf.throughput_tok_s
+    expected_j = (100 * perf.j_per_token + 575.0 * busy_s) * 1.2
+    assert s["facility_wh_per_request"] == pytest.approx(expected_j / 3600.0, rel=1e-9)
+    assert s["wh_per_request"] == pytest.approx(100 * perf.j_per_token / 3600, rel=1e-9)

@@ -12,7 +12,12 @@ Per request (times from the run's start; see docs/inference.md):
   under load, not the exact slot-by-slot interleaving);
 * TTFT = RTT + wait + prefill; E2E = TTFT + (output tokens - 1) x measured ITL at b;
 * energy = output tokens x measured J/token at b (GPU energy of the tokens served, as
-  ML.ENERGY measures it: no idle replicas, no host, no PUE).
+  ML.ENERGY measures it: no idle replicas, no host, no PUE);
+* energy at the meter = (that + the host's draw beyond the GPUs, server power per GPU -
+  chip TDP from the accelerator catalogue, x GPUs per replica, over the time the replica
+  spends on the request, prefill + output / X(b)) x the site's PUE (1 in orbit, where the
+  radiators are passive): comparable with whole-system figures such as Google's 0.24 Wh
+  per Gemini prompt (REFERENCE.md), which count host, idle reserve and cooling.
 
 A request whose city reaches no placement at its tick (no satellite in view and no site) is
 counted in ``requests`` but not served: it does not meet its SLO and has no latency.
@@ -31,7 +36,7 @@ from orbitgrid.inference.routing_policies import POLICIES, RoutingContext
 from orbitgrid.network import places, topology
 
 SUMMARY_KEYS = ("requests", "requests_met_slo", "ttft_p50_ms", "ttft_p99_ms", "e2e_p50_ms", "e2e_p99_ms",
-                "network_rtt_p50_ms", "network_rtt_p99_ms", "tokens_generated", "wh_per_request", "j_per_token",
+                "network_rtt_p50_ms", "network_rtt_p99_ms", "tokens_generated", "wh_per_request", "facility_wh_per_request", "j_per_token",
                 "replicas_moved", "replica_move_usd")
 REQUESTS_TABLE_MAX_ROWS = 200_000  # beyond this the `requests` table is an even sample (every k-th request)
 
@@ -45,6 +50,7 @@ class Placement:
     lat_deg: float = float("nan")
     lon_deg: float = float("nan")
     shell: network_rtt.ShellGeometry | None = None
+    pue: float = 1.0  # facility / IT power where the replica sits (1 in orbit)
 
 
 @dataclass
@@ -73,6 +79,7 @@ class ServiceSetup:
     window_s: float = 60.0
     # (time s, downtime s, source place, target place, count, USD per replica): sites only
     moves: list[tuple] = field(default_factory=list)
+    host_w: float = 0.0  # host power per replica beyond its GPUs' chips (W), while it serves
 
 
 def replica_timeline(initial: dict[str, int], moves: list[tuple]) -> tuple[np.ndarray, dict[str, np.ndarray], int | None]:
@@ -211,11 +218,13 @@ def serve(setup: ServiceSetup, duration_s: float, start: np.datetime64, tick_s: 
     if setup.e2e_slo_ms is not None:
         met &= e2e_ms <= setup.e2e_slo_ms
     energy = np.where(served, rq.output_tokens * perf.j_per_token, 0.0)
+    pue = np.array([p.pue for p in setup.placements], dtype=np.float64)
+    facility = np.where(served, (energy + setup.host_w * service) * pue[np.maximum(choice, 0)], 0.0)
     arrays = {
         "arrival_s": rq.arrival_s, "city": rq.city, "placement": choice, "replica": replica,
         "input_tokens": rq.input_tokens, "output_tokens": rq.output_tokens, "rtt_ms": np.where(served, rtt_req, np.nan),
         "wait_ms": wait * 1000.0, "ttft_ms": ttft_ms, "e2e_ms": e2e_ms, "met_slo": met, "served": served,
-        "energy_j": energy,
+        "energy_j": energy, "facility_energy_j": facility,
     }
     moved = sum(int(m[4]) for m in setup.moves)
     move_usd = sum(int(m[4]) * float(m[5]) for m in setup.moves)
@@ -232,7 +241,7 @@ def summary(results: list[Served]) -> dict[str, object]:
     if not results:
         return {k: None for k in SUMMARY_KEYS}
     cat = {k: np.concatenate([r.arrays[k] for r in results]) for k in ("ttft_ms", "e2e_ms", "rtt_ms", "met_slo",
-                                                                        "output_tokens", "energy_j", "served")}
+                                                                        "output_tokens", "energy_j", "facility_energy_j", "served")}
     n = int(cat["met_slo"].size)
     tokens = int(cat["output_tokens"][cat["served"]].sum())
     energy = float(cat["energy_j"].sum())
@@ -244,6 +253,8 @@ def summary(results: list[Served]) -> dict[str, object]:
         "network_rtt_p50_ms": _pct(cat["rtt_ms"], 50), "network_rtt_p99_ms": _pct(cat["rtt_ms"], 99),
         "tokens_generated": tokens,
         "wh_per_request": energy / 3600.0 / int(cat["served"].sum()) if cat["served"].any() else None,
+        "facility_wh_per_request": (float(cat["facility_energy_j"].sum()) / 3600.0 / int(cat["served"].sum())
+                                    if cat["served"].any() else None),
         "j_per_token": energy / tokens if tokens else None,
         "replicas_moved": sum(r.replicas_moved for r in results),
         "replica_move_usd": float(sum(r.replica_move_usd for r in results)),
@@ -363,7 +374,7 @@ def setups_from_scenario(sc) -> list[ServiceSetup]:
             if g.constellation is None:
                 site = sites[g.site] if g.site is not None else site_of_pool[g.pool]
                 placements.append(Placement(g.site or g.pool, "site", g.count, g.usd_per_gpu_hour,
-                                            site.location.lat_deg, site.location.lon_deg))
+                                            site.location.lat_deg, site.location.lon_deg, pue=float(site.pue)))
                 continue
             con = cons[g.constellation]
             family = (con.preset or "").split("-")[0]
@@ -382,8 +393,11 @@ def setups_from_scenario(sc) -> list[ServiceSetup]:
         rs = RequestSetup(r.arrivals, r.tokens, r.per_day or 0.0, r.cities, r.daily_cycle.amplitude,
                           r.daily_cycle.peak_local_h, r.speedup, r.input_tokens, r.output_tokens)
         moves = [(m.at_h * 3600.0, m.downtime_s, m.source, m.target, m.count, m.usd_per_replica) for m in svc.moves]
+        server, chip = acc.server_power_per_gpu_w, acc.tdp_w
+        host_w = (max(server.value - chip.value, 0.0) * svc.gpus_per_replica
+                  if server is not None and chip is not None and server.value is not None and chip.value is not None else 0.0)
         out.append(ServiceSetup(svc.name, perf, placements, rs, svc.routing, svc.slo.ttft_ms, svc.slo.e2e_ms,
-                                svc.latency_target_ms, svc.window_s, moves))
+                                svc.latency_target_ms, svc.window_s, moves, host_w))
     return out
 
 
