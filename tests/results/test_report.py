@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import pathlib
 import re
 
 import duckdb
+import numpy as np
 import pytest
 
 from orbitgrid.results.report import write_report
@@ -172,3 +175,57 @@ def test_long_run_is_downsampled(tmp_path: pathlib.Path) -> None:
     bundle = re.search(r"<script type=\"text/javascript\">(.*?)</script>", page, re.S)
     assert bundle is not None
     assert len(page) - len(bundle.group(1)) < 1_000_000
+
+
+INFERENCE_SQL = """
+ALTER TABLE summary ADD COLUMN requests BIGINT;
+UPDATE summary SET requests = 30;
+CREATE TABLE latency_by_city (city VARCHAR, lat_deg DOUBLE, lon_deg DOUBLE, requests BIGINT,
+    ttft_p50_ms DOUBLE);
+INSERT INTO latency_by_city VALUES ('Dublin', 53.35, -6.26, 10, 120.0), ('Lagos', 6.45, 3.4, 20, 180.0);
+CREATE TABLE inference_network (sat INTEGER, lat_deg DOUBLE, lon_deg DOUBLE, replica BOOLEAN);
+INSERT INTO inference_network VALUES (0, 10.0, 20.0, true), (1, 12.0, 25.0, false);
+CREATE TABLE inference_links (a INTEGER, b INTEGER);
+INSERT INTO inference_links VALUES (0, 1);
+"""
+
+
+def _newplot_args(page: str, div_id: str) -> tuple[list, dict]:
+    """The data and layout that the page passes to Plotly.newPlot for `div_id`."""
+    call = re.search(r'Plotly\.newPlot\(\s*"' + re.escape(div_id) + r'",\s*', page)
+    assert call is not None
+    dec = json.JSONDecoder()
+    data, end = dec.raw_decode(page, call.end())
+    layout, _ = dec.raw_decode(page, re.compile(r",\s*").match(page, end).end())
+    return data, layout
+
+
+def test_inference_map_draws_packaged_coastline_offline(tmp_path: pathlib.Path) -> None:
+    """The world map's coastline is our own line trace (Natural Earth 1:110m), drawn first;
+    no plotly base layer is on, so plotly.js never fetches its topojson from the CDN."""
+    db = make_db(tmp_path / "inf.duckdb", JOBS_WITH_COMPLETION)
+    con = duckdb.connect(str(db))
+    con.execute(INFERENCE_SQL)
+    con.close()
+    out = tmp_path / "report.html"
+    write_report(db, out)
+    page = out.read_text(encoding="utf-8")
+    assert page.count('id="orbitgrid-inference-map"') == 1
+    data, layout = _newplot_args(page, "orbitgrid-inference-map")
+    coast = data[0]
+    assert coast["type"] == "scattergeo" and coast["mode"] == "lines" and coast["name"] == "coastline"
+    assert coast["hoverinfo"] == "skip" and coast["showlegend"] is False
+    lon = coast["lon"]
+    if isinstance(lon, dict):  # plotly >= 6: base64 typed array
+        lon = np.frombuffer(base64.b64decode(lon["bdata"]), dtype=lon["dtype"])
+    lon = np.asarray(lon, dtype=float)
+    assert lon.size == 5128 + 133 and int(np.isnan(lon).sum()) == 133
+    assert [t["name"] for t in data[1:]] == ["laser links", "satellites", "replica satellites", "cities"]
+    # No base layer that plotly.js would fetch topojson for; no trace located by name.
+    geo = layout["geo"]
+    shown = sorted(k for k, v in geo.items() if k.startswith("show") and v is True)
+    assert shown == ["showframe"], shown
+    for layer in ("showcoastlines", "showland", "showcountries", "showocean", "showlakes", "showrivers"):
+        assert geo[layer] is False
+    assert all("locationmode" not in t and "locations" not in t for t in data)
+    assert "topojsonURL" not in page.split("Plotly.newPlot(", 1)[1]

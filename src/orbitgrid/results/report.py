@@ -21,6 +21,8 @@ from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from orbitgrid.catalog.coastlines import coastline_lon_lat
+
 __all__ = ["write_report"]
 
 MAX_POINTS = 5000  # time steps per series before averaging into buckets
@@ -560,10 +562,15 @@ def _tables_in(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _inference_map_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     """Cities coloured by median time to first token, and the first orbital placement's
-    satellites (replicas larger) and laser links at the run's first network tick. No
-    coastlines: plotly draws them from files it fetches online, and the report opens offline
-    (the 1,000 cities outline the continents)."""
+    satellites (replicas larger) and laser links at the run's first network tick, over the
+    packaged Natural Earth 1:110m coastline drawn as a line trace. Every plotly base layer
+    (land, coastlines, countries, ...) stays off: plotly.js fetches those from a CDN, and the
+    report opens offline."""
     fig = go.Figure()
+    coast_lon, coast_lat = coastline_lon_lat()
+    fig.add_trace(go.Scattergeo(lon=coast_lon, lat=coast_lat, mode="lines", name="coastline",
+                                line=dict(width=0.6, color="rgb(150,150,150)"), hoverinfo="skip",
+                                showlegend=False))
     have = _tables_in(con)
     if "latency_by_city" in have:
         rows = con.execute(
@@ -596,7 +603,7 @@ def _inference_map_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
                 customdata=n, marker=dict(size=6, color=ttft, colorscale="Viridis", showscale=True,
                                           colorbar=dict(title="TTFT p50 (ms)")),
                 hovertemplate="%{text}: TTFT p50 %{marker.color:.4g} ms, %{customdata} requests<extra></extra>"))
-    if not fig.data:
+    if len(fig.data) == 1:  # the coastline only
         _no_data(fig, "no inference requests recorded")
     fig.update_geos(projection_type="natural earth", showcoastlines=False, showland=False, showcountries=False,
                     showocean=False, showlakes=False, showrivers=False, showframe=True,
