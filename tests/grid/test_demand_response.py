@@ -19,22 +19,7 @@ from orbitgrid.scenario import load_scenario
 
 def _scenario(tmp_path, dr: str, preemptible: list[bool], extra_jobs: str = "") -> object:
     rows = "".join(f"0,1,100,{'true' if p else 'false'}\n" for p in preemptible)
-    (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,preemptible\n" + rows + extra_jobs)
-    (tmp_path / "s.yaml").write_text(f"""
-name: dr
-simulation: {{duration_h: 8, tick_s: 3600, seed: 0}}
-sites:
-  - name: lab
-    location: {{lat_deg: 0, lon_deg: 0}}
-    power_cap_mw: 10
-    pue: 1.0
-    pools:
-      - {{name: h, gpu: H100, count: 10, busy_power_w: 1000, idle_power_w: 100}}
-    demand_response: {dr}
-workload: {{reference_gpu: H100, csv: jobs.csv}}
-policy: {{name: fifo}}
-""")
-    return simulate(load_scenario(tmp_path / "s.yaml"))
+    return _lab(tmp_path, rows + extra_jobs, dr, start=None)
 
 
 def _event(result) -> dict:
@@ -209,12 +194,14 @@ policy: {name: fifo}
     assert [j["preemptions"] for j in r.tables["jobs"].to_pylist()] == [0, 1, 1]
 
 
-def _lab(tmp_path, jobs: str, dr: str, pue_line: str = "", duration_h: int = 8):
-    """The lab of the module docstring with a free job file and, optionally, a PUE curve."""
+def _lab(tmp_path, jobs: str, dr: str, pue_line: str = "", duration_h: int = 8, start: str | None = "2024-07-01T00:00:00"):
+    """One site at PUE 1 (or a PUE curve), ten H100s at 1,000 W busy and 100 W idle, FIFO,
+    the jobs of a job file (arrival_h, gpus, work_gpu_h, preemptible) and a programme `dr`."""
     (tmp_path / "jobs.csv").write_text("arrival_h,gpus,work_gpu_h,preemptible\n" + jobs)
+    start_field = f', start: "{start}"' if start else ""
     (tmp_path / "s.yaml").write_text(f"""
-name: dr3
-simulation: {{duration_h: {duration_h}, tick_s: 3600, seed: 0, start: "2024-07-01T00:00:00"}}
+name: dr
+simulation: {{duration_h: {duration_h}, tick_s: 3600, seed: 0{start_field}}}
 sites:
   - name: lab
     location: {{lat_deg: 0, lon_deg: 0}}
