@@ -1406,6 +1406,15 @@ def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
                 add(base + ("replicas", j), f"{place!r} appears twice in this service's replicas", "give it once, with the total count")
             if g.constellation is None:
                 ground[place] = ground.get(place, 0) + g.count
+                # ground replicas hold GPUs of the service's type at their place (engine/run.py)
+                if g.pool is not None:
+                    have = sum(p.count for site in sc.sites for p in site.pools if p.name == g.pool and p.gpu == svc.gpu)
+                else:
+                    have = sum(p.count for site in sc.sites if site.name == g.site for p in site.pools if p.gpu == svc.gpu)
+                if (g.site in sites or g.pool in pools) and g.count * svc.gpus_per_replica > have:
+                    add(base + ("replicas", j, "count"),
+                        f"{g.count} replicas x {svc.gpus_per_replica} {svc.gpu} need {g.count * svc.gpus_per_replica} GPUs; "
+                        f"{place!r} has {have} {svc.gpu}", "replicas hold GPUs of the service's type where they sit")
         usable = []
         for k, mv in enumerate(svc.moves):
             mb = base + ("moves", k)

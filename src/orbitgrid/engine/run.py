@@ -85,6 +85,7 @@ def simulate(
     wl = sc.workload
     checkpoint_s = wl.checkpoint_interval_h * SECONDS_PER_HOUR if wl.checkpoint_interval_h is not None else None
     end_bound_s = sim_end_bound_s(sc, horizon_s, drain_limit)
+    world = _hold_serving_gpus(sc, world, end_bound_s)
     plan = plan_events(loaded, site_prices(loaded), end_bound_s)
     controller = CurtailmentController(plan, world) if plan is not None else None
     sim = Simulator(
@@ -207,12 +208,29 @@ def simulate(
             "revenue_usd": None, "sla_credits_usd": None, "revenue_by_tenant": None}
     summary.update(money)
     # inference services (orbitgrid.inference; docs/inference.md): served after the training
-    # run, on the same sites and shells; their replicas do not take GPUs from the pools
+    # run, on the same sites and shells; ground replicas held their GPUs (_hold_serving_gpus)
     inference_summary, inference_tables = run_inference(sc, int(seed))
     summary.update(inference_summary)
     tables.update(inference_tables)
     tables["summary"] = pa.Table.from_pylist([summary])
     return RunResult(summary, tables, int((~in_time).sum()))
+
+
+def _hold_serving_gpus(sc, world, end_s: float):
+    """Ground inference replicas hold their GPUs for the whole time they serve: the training
+    run sees them as out of service (inference/serve.py: serving_holds)."""
+    if sc.inference is None:
+        return world
+    from orbitgrid.inference.serve import serving_holds
+
+    pool, start, end, gpus = serving_holds(sc, world, end_s)
+    if pool.size == 0:
+        return world
+    return dataclasses.replace(
+        world, outage_pool=np.concatenate([world.outage_pool, pool]),
+        outage_start_s=np.concatenate([world.outage_start_s, start]),
+        outage_end_s=np.concatenate([world.outage_end_s, end]),
+        outage_gpus=np.concatenate([world.outage_gpus, gpus]))
 
 
 def _spot_work_is_preemptible(jobs, contracts):

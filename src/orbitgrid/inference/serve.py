@@ -401,6 +401,45 @@ def setups_from_scenario(sc) -> list[ServiceSetup]:
     return out
 
 
+def serving_holds(sc, world, end_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The GPUs that ground replicas hold, as outage-like records (pool, start s, end s,
+    GPUs) the training run cannot use: each site or pool placement holds replicas x
+    `gpus_per_replica` GPUs of the service's type over the times the replicas are there
+    (moves included; the last interval ends at `end_s`, the latest the run can end); a site's
+    are taken from its pools of that type in order, as far as they go. Orbital replicas hold nothing here (their satellites' GPUs are tabulated before
+    the run; docs/inference.md)."""
+    pool_idx = {name: k for k, name in enumerate(world.pool_names)}
+    rows: list[tuple[int, float, float, int]] = []
+    end = float(end_s)
+    for svc in (sc.inference.services if sc.inference is not None else []):
+        ground = {(g.site or g.pool): g for g in svc.replicas if g.constellation is None}
+        if not ground:
+            continue
+        moves = [(m.at_h * 3600.0, m.downtime_s, m.source, m.target, m.count) for m in svc.moves]
+        times, counts, _ = replica_timeline({p: g.count for p, g in ground.items()}, moves)
+        edges = np.append(np.minimum(times, end), end)
+        for place, g in ground.items():
+            if g.pool is not None:
+                pools = [pool_idx[g.pool]]
+            else:
+                site = world.site_names.index(g.site)
+                pools = [k for k in range(world.n_pools) if world.pool_site[k] == site and world.pool_gpu[k] == svc.gpu]
+            for i in range(times.size):
+                need = int(counts[place][i]) * svc.gpus_per_replica
+                for k in pools:
+                    take = min(need, int(world.installed[k]))
+                    if take > 0 and edges[i + 1] > edges[i]:
+                        rows.append((k, float(edges[i]), float(edges[i + 1]), take))
+                    need -= take
+                    if need <= 0:
+                        break
+    if not rows:
+        z = np.zeros(0)
+        return z.astype(np.int64), z, z, z.astype(np.int64)
+    a = np.array(rows, dtype=np.float64)
+    return a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3].astype(np.int64)
+
+
 def run_inference(sc, seed: int) -> tuple[dict[str, object], dict[str, pa.Table]]:
     """Summary keys and store tables of a scenario's inference services (None keys and no
     tables when it has none). Seeded apart from the training run's streams."""
