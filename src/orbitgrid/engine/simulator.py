@@ -440,11 +440,11 @@ class Simulator:
         may not be paused stay); under a notice nothing is stopped, only new starts are
         held back."""
         s = self.s
-        in_service, capacity = self.world.capacity_at(s.now_s)
+        pue = self.world.site_pue_at(s.now_s)  # once a tick: the grid cap and curtailment both read it
+        in_service, capacity = self.world.capacity_at(s.now_s, pue)
         physical = capacity
         self._shrink_to(physical, lambda job: True)
         if self.dr is not None:
-            pue = self.world.site_pue_at(s.now_s)
             self.dr.update(s.now_s, s.allocated, in_service, pue)
             self._pause_to_targets(in_service, pue)
             self.dr.set_limits(s.allocated, in_service, pue)

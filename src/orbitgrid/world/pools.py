@@ -138,11 +138,13 @@ class World:
         down = np.bincount(self.outage_pool[active], weights=self.outage_gpus[active], minlength=self.n_pools)
         return np.maximum(self.installed - down.astype(np.int64), 0)
 
-    def capacity_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """(in-service GPUs, GPUs that may be busy) per pool at time t, for all pools at once."""
+    def capacity_at(self, t_s: float, pue_site: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(in-service GPUs, GPUs that may be busy) per pool at time t, for all pools at once.
+        `pue_site`: each site's PUE at t where the caller has it already (site_pue_at)."""
         in_service = self.in_service_at(t_s)
+        pue = self.site_pue_at(t_s) if pue_site is None else pue_site
         usable = power_capped_capacity(
-            in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, self.site_pue_at(t_s)
+            in_service, self.busy_power_w, self.idle_power_w, self.pool_site, self.site_cap_w, pue
         )
         if self.orbital_pools.size:
             k = int(np.clip(np.searchsorted(self.orbital_times_s, t_s, side="right") - 1, 0, self.orbital_times_s.size - 1))
