@@ -47,13 +47,20 @@ PUBLISHED = {
 }
 
 
-def _hypatia_kuiper_ecef(t_s: float) -> np.ndarray:
-    p, s = np.divmod(np.arange(N), S)
-    raan = np.radians(360.0 * p / P)
-    u0 = np.radians(360.0 * s / S + (p % 2) * 180.0 / S)
-    r = orbits.propagate_circular_eci_km(np.full(N, A_KM), np.full(N, np.radians(51.9)), raan, u0,
+def _hypatia_shell_ecef(planes: int, per_plane: int, a_km: float, inclination_deg: float, t_s: float) -> np.ndarray:
+    """Earth-fixed satellites of a Hypatia shell at t_s from its epoch 2000-01-01: planes
+    evenly in RAAN, odd planes shifted half a slot (Hypatia's phasing, not a Walker F)."""
+    p, s = np.divmod(np.arange(planes * per_plane), per_plane)
+    raan = np.radians(360.0 * p / planes)
+    u0 = np.radians(360.0 * s / per_plane + (p % 2) * 180.0 / per_plane)
+    n = planes * per_plane
+    r = orbits.propagate_circular_eci_km(np.full(n, a_km), np.full(n, np.radians(inclination_deg)), raan, u0,
                                          np.array([t_s]), dtype=np.float64)[:, 0, :]
     return orbits.eci_to_ecef(r, orbits.julian_date(np.datetime64("2000-01-01T00:00:00")) + t_s / 86400.0)
+
+
+def _hypatia_kuiper_ecef(t_s: float) -> np.ndarray:
+    return _hypatia_shell_ecef(P, S, A_KM, 51.9, t_s)
 
 
 @pytest.mark.parametrize("t_s", sorted({k[2] for k in PUBLISHED}))
@@ -112,12 +119,7 @@ HYPATIA_GEODESIC_RADIUS_KM = 6378.135  # satgen.distance_tools: geopy great_circ
 
 
 def _hypatia_starlink_ecef(t_s: float) -> np.ndarray:
-    p, s = np.divmod(np.arange(SL_N), SL_S)
-    raan = np.radians(360.0 * p / SL_P)
-    u0 = np.radians(360.0 * s / SL_S + (p % 2) * 180.0 / SL_S)
-    r = orbits.propagate_circular_eci_km(np.full(SL_N, SL_A_KM), np.full(SL_N, np.radians(53.0)), raan, u0,
-                                         np.array([t_s]), dtype=np.float64)[:, 0, :]
-    return orbits.eci_to_ecef(r, orbits.julian_date(np.datetime64("2000-01-01T00:00:00")) + t_s / 86400.0)
+    return _hypatia_shell_ecef(SL_P, SL_S, SL_A_KM, 53.0, t_s)
 
 
 def test_starlink_max_rtt_within_twice_geodesic_for_most_pairs():
