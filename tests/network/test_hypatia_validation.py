@@ -27,7 +27,6 @@ from orbitgrid.network import geometry, routing, topology
 from orbitgrid.physics import orbits
 
 P = S = 34
-N = P * S
 MU = 398600.4418
 A_KM = (MU / (14.80 * 2 * math.pi / 86400.0) ** 2) ** (1 / 3)  # 7007.46 km: 629.3 km up
 MAX_GSL_KM = math.hypot(630.0, 630.0 / math.tan(math.radians(30.0)))  # 1260.0 km
@@ -112,7 +111,6 @@ TOP_100 = (
     (-1.28333, 36.81667), (6.25184, -75.56359), (-3.74117, -38.543575), (25.03889, 102.71833),
 )
 SL_P, SL_S = 72, 22
-SL_N = SL_P * SL_S
 SL_A_KM = (MU / (15.19 * 2 * math.pi / 86400.0) ** 2) ** (1 / 3)  # 6887.0 km: 508.9 km up, not 550
 SL_MAX_GSL_KM = math.hypot(940.7, 550.0)  # 1089.7 km: Hypatia's 940.7 km cone radius at 550 km
 HYPATIA_GEODESIC_RADIUS_KM = 6378.135  # satgen.distance_tools: geopy great_circle, WGS-72 radius
