@@ -1396,9 +1396,18 @@ def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
                     add(rb + ("constellation",), f"constellation {g.constellation!r} has no Walker shell to route over",
                         "replicas need a constellation with `shell` or `preset`")
                 else:
-                    n_sat = con.shell.planes * con.shell.sats_per_plane if con.shell else None
+                    first = con.shell if con.shell is not None else _first_preset_shell(con.preset)
+                    n_sat = first.planes * first.sats_per_plane if first is not None else None
                     if n_sat is not None and g.count > n_sat:
-                        add(rb + ("count",), f"{g.count} replicas on a shell of {n_sat} satellites", "at most one a satellite")
+                        what = "a shell" if con.shell is not None else f"{con.preset}'s first shell"
+                        add(rb + ("count",), f"{g.count} replicas on {what} of {n_sat} satellites", "at most one a satellite")
+                    # a replica holds GPUs of one satellite (inference/serve.py: serving_holds)
+                    if con.satellite.gpu != svc.gpu:
+                        add(rb + ("constellation",), f"{g.constellation!r} carries {con.satellite.gpu}, the service runs on {svc.gpu}",
+                            "replicas run on their satellite's GPUs")
+                    elif svc.gpus_per_replica > con.satellite.gpus:
+                        add(base + ("gpus_per_replica",), f"{svc.gpus_per_replica} GPUs a replica; a satellite of "
+                            f"{g.constellation!r} has {con.satellite.gpus}", "a replica sits on one satellite")
         ground: dict[str, int] = {}
         for j, g in enumerate(svc.replicas):
             place = g.site or g.pool or g.constellation
@@ -1563,3 +1572,11 @@ def load_scenario(file: str | Path) -> LoadedScenario:
         problems.sort(key=lambda p: (p.line or 0))
         raise InputError(problems)
     return loaded
+
+
+def _first_preset_shell(preset: str | None):
+    """The first shell of a known preset (the one inference replicas route over), else None."""
+    from orbitgrid.catalog.constellations import load_constellation_presets
+
+    found = load_constellation_presets().get(preset) if preset is not None else None
+    return found.shells[0] if found is not None else None

@@ -25,6 +25,7 @@ counted in ``requests`` but not served: it does not meet its SLO and has no late
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,7 @@ class Placement:
     lon_deg: float = float("nan")
     shell: network_rtt.ShellGeometry | None = None
     pue: float = 1.0  # facility / IT power where the replica sits (1 in orbit)
+    dark_in_shadow: bool = False  # eclipse_policy power_off: a replica in the Earth's shadow serves no one
 
 
 @dataclass
@@ -160,6 +162,8 @@ def serve(setup: ServiceSetup, duration_s: float, start: np.datetime64, tick_s: 
         else:
             cities = topology.GroundSet.from_latlon(table.names[:n_c], lat, lon)
             o = network_rtt.orbital_rtt(p.shell, p.replicas, cities, tick_s, n_ticks, start)
+            if p.dark_in_shadow:  # only sunlit replicas have power to serve
+                o = dataclasses.replace(o, rtt_ms=o.rtt_sunlit_ms, replica=o.replica_sunlit)
             orbital[p_i] = o
             rtt.append(o.rtt_ms)
             rtt_lit.append(o.rtt_sunlit_ms)
@@ -346,8 +350,8 @@ def tables(results: list[Served]) -> dict[str, pa.Table]:
 
 def setups_from_scenario(sc) -> list[ServiceSetup]:
     """The services of a validated scenario's ``inference`` section. Replicas sit on the
-    scenario's sites (a pool's site) and shells; the training simulation does not see them
-    (their GPUs are not taken from the pools: a documented simplification)."""
+    scenario's sites (a pool's site) and shells; the GPUs they hold are taken from the
+    training run by `serving_holds`."""
     import math
 
     from orbitgrid.catalog.constellations import load_constellation_presets
@@ -388,7 +392,7 @@ def setups_from_scenario(sc) -> list[ServiceSetup]:
                 p = load_constellation_presets()[con.preset].shells[0]
                 geo = network_rtt.ShellGeometry(p.planes, p.sats_per_plane, p.phasing, p.inclination_deg, p.altitude_km, 0.0, el)
             placements.append(Placement(g.constellation, "orbit", min(g.count, geo.planes * geo.sats_per_plane),
-                                        g.usd_per_gpu_hour, shell=geo))
+                                        g.usd_per_gpu_hour, shell=geo, dark_in_shadow=con.eclipse_policy == "power_off"))
         r = svc.requests
         rs = RequestSetup(r.arrivals, r.tokens, r.per_day or 0.0, r.cities, r.daily_cycle.amplitude,
                           r.daily_cycle.peak_local_h, r.speedup, r.input_tokens, r.output_tokens)
@@ -406,12 +410,18 @@ def serving_holds(sc, world, end_s: float) -> tuple[np.ndarray, np.ndarray, np.n
     GPUs) the training run cannot use: each site or pool placement holds replicas x
     `gpus_per_replica` GPUs of the service's type over the times the replicas are there
     (moves included; the last interval ends at `end_s`, the latest the run can end); a site's
-    are taken from its pools of that type in order, as far as they go. Orbital replicas hold nothing here (their satellites' GPUs are tabulated before
-    the run; docs/inference.md)."""
+    are taken from its pools of that type in order, as far as they go. An orbital replica
+    sits on one satellite for the whole run (`network_rtt.replica_satellites`, the same
+    choice the routing makes) and holds `gpus_per_replica` of its GPUs in that satellite's
+    pool (per plane, per satellite or the whole shell, as the constellation is pooled)."""
     pool_idx = {name: k for k, name in enumerate(world.pool_names)}
     rows: list[tuple[int, float, float, int]] = []
     end = float(end_s)
+    cons = {c.name: c for c in sc.constellations}
     for svc in (sc.inference.services if sc.inference is not None else []):
+        for g in svc.replicas:
+            if g.constellation is not None:
+                rows += _orbital_holds(cons[g.constellation], g.count, svc.gpus_per_replica, pool_idx, end)
         ground = {(g.site or g.pool): g for g in svc.replicas if g.constellation is None}
         if not ground:
             continue
@@ -438,6 +448,27 @@ def serving_holds(sc, world, end_s: float) -> tuple[np.ndarray, np.ndarray, np.n
         return z.astype(np.int64), z, z, z.astype(np.int64)
     a = np.array(rows, dtype=np.float64)
     return a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3].astype(np.int64)
+
+
+def _orbital_holds(con, count: int, gpus_per_replica: int, pool_idx: dict[str, int], end_s: float
+                   ) -> list[tuple[int, float, float, int]]:
+    """(pool, 0, end, GPUs) for the replicas on one constellation's first shell: replica
+    satellites as the routing picks them, pooled as world/satellites.py pools them."""
+    from orbitgrid.catalog.constellations import load_constellation_presets
+    from orbitgrid.physics import orbits
+
+    sh = con.shell if con.shell is not None else load_constellation_presets()[con.preset].shells[0]
+    w = orbits.walker_shell(sh.planes, sh.sats_per_plane, sh.phasing, 0.0, sh.altitude_km, 0.0)  # indices only
+    sats = network_rtt.replica_satellites(w.n_sat, min(count, w.n_sat))
+    per = con.pool_per or "plane"
+    if per == "plane":
+        labels = [f"{con.name}/s0p{p}" for p in w.plane[sats].tolist()]
+    elif per == "satellite":
+        labels = [f"{con.name}/s0p{p}n{n}" for p, n in zip(w.plane[sats].tolist(), w.slot[sats].tolist())]
+    else:
+        labels = [f"{con.name}/s0"] * sats.size
+    pools, n = np.unique(np.array([pool_idx[name] for name in labels], dtype=np.int64), return_counts=True)
+    return [(int(k), 0.0, float(end_s), int(c) * gpus_per_replica) for k, c in zip(pools, n)]
 
 
 def run_inference(sc, seed: int) -> tuple[dict[str, object], dict[str, pa.Table]]:
