@@ -609,5 +609,6 @@ def _inference_map_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
                     showocean=False, showlakes=False, showrivers=False, showframe=True,
                     lataxis=dict(showgrid=True, dtick=30), lonaxis=dict(showgrid=True, dtick=30))
     fig.update_layout(template=TEMPLATE, height=520, title="Median time to first token by city; satellites and laser links "
-                      "at the first network tick", margin=dict(l=10, r=10, t=60, b=10))
+                      "at the first network tick", margin=dict(l=10, r=10, t=60, b=10),
+                      legend=dict(orientation="h", x=0.0, y=-0.02, yanchor="top"))  # clear of the colour bar
     return fig
