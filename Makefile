@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/orbitgrid run examples/quickstart.yaml --out runs
 
 test: $(STAMP)
+	@sh scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

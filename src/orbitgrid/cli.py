@@ -557,6 +557,23 @@ def plan(
 
 
 @app.command()
+def serve(
+    runs: Path = typer.Option(Path("runs"), "--runs", help="folder of run folders to serve (created if missing)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind; any but loopback needs a token"),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port"),
+    token: Optional[str] = typer.Option(None, "--token", envvar="ORBITGRID_TOKEN",
+                                        help="required on every request (Bearer header, or ?token= once)"),
+) -> None:
+    """The dashboard: runs, figures, orbits, comparisons and new runs in the browser (docs/dashboard.md)."""
+    from orbitgrid.dashboard.serve import serve as run_server
+
+    try:
+        run_server(runs, host, port, token)
+    except InputError as exc:
+        _fail(exc)
+
+
+@app.command()
 def route(
     from_place: str = typer.Option(..., "--from", help="a city, a gateway (GS12), 'lat,lon' or sat:N / sat:PLANE/SLOT"),
     to_place: str = typer.Option(..., "--to", help="the other end, in the same forms"),
@@ -619,6 +636,33 @@ traces_app = typer.Typer(
     no_args_is_help=True,
     help="Public cluster traces (Philly, Gavel, Pollux, Tiresias, Alibaba) as orbitgrid's normalised job table.",
 )
+export_app = typer.Typer(no_args_is_help=True, help="A finished run in other tools' formats (CZML for Cesium).")
+
+
+@export_app.command("czml")
+def export_czml_command(
+    run_dir: Path = typer.Argument(..., help="a run folder written by `orbitgrid run`"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="file to write (default: RUN_DIR.czml)"),
+    step_s: float = typer.Option(60.0, "--step-s", help="seconds between position samples"),
+    hours: Optional[float] = typer.Option(None, "--hours", help="export only the first H hours of the run"),
+) -> None:
+    """Write the run's satellites (positions, sunlight, tracks) and sites as CZML for Cesium."""
+    from orbitgrid.export.czml import export_czml
+
+    started = time.perf_counter()
+    try:
+        path, packets, size = export_czml(run_dir, out_file, step_s, hours)
+    except InputError as exc:
+        _fail(exc)
+    except OSError as exc:
+        print(f"{out_file or run_dir}: cannot write the CZML file: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    print(f"{path}: {packets:,} packets, {size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s")
+    if size > 100e6:
+        err.print("note: a browser loads this slowly; --hours or a longer --step-s make it smaller")
+
+
+app.add_typer(export_app, name="export")
 app.add_typer(traces_app, name="traces")
 
 

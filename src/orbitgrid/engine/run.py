@@ -193,6 +193,7 @@ def simulate(
     tables = _tables(world, jobs, s, log, steps, series, out.ticks)
     tables["grid"] = grid_table
     tables["curtailment"] = dr_table
+    tables["battery"] = _battery_table(world, out.end_s)
     tables["jobs"] = tables["jobs"].append_column("finish_time_fairness", pa.array(ftf, mask=np.isnan(ftf)))
     tables["tenants"] = _tenants(jobs, s, log)
     tables["gpu_types"] = gpu_type_table(
@@ -231,6 +232,20 @@ def _hold_serving_gpus(sc, world, end_s: float):
         outage_start_s=np.concatenate([world.outage_start_s, start]),
         outage_end_s=np.concatenate([world.outage_end_s, end]),
         outage_gpus=np.concatenate([world.outage_gpus, gpus]))
+
+
+def _battery_table(world, end_s: float) -> pa.Table:
+    """Each constellation's battery state of charge (share of capacity, mean and lowest over
+    its satellites) at every orbital tick before the run's end; empty without constellations."""
+    keep = world.orbital_times_s < end_s
+    n = int(keep.sum())
+    rows = [(name, mean[keep], low[keep]) for name, mean, low in world.orbital_battery]
+    return pa.table({
+        "constellation": pa.array([name for name, _, _ in rows for _ in range(n)], pa.string()),
+        "time_h": pa.array(np.tile(world.orbital_times_s[keep] / SECONDS_PER_HOUR, len(rows)), pa.float64()),
+        "soc_mean": pa.array(np.concatenate([m for _, m, _ in rows]) if rows else np.zeros(0), pa.float64()),
+        "soc_min": pa.array(np.concatenate([low for _, _, low in rows]) if rows else np.zeros(0), pa.float64()),
+    })
 
 
 def _spot_work_is_preemptible(jobs, contracts):

@@ -64,6 +64,8 @@ def write_report(db_path: pathlib.Path, html_path: pathlib.Path) -> None:
         if summary.get("orbital_gpu_hours_available") is not None:
             figures["orbitgrid-orbital-capacity"] = _orbital_capacity_figure(con)
             figures["orbitgrid-orbital-gpu-hours"] = _orbital_gpu_hours_figure(summary)
+            if "battery" in _tables_in(con):  # runs stored before the battery table have none
+                figures["orbitgrid-battery"] = battery_figure(con)
         if summary.get("requests") is not None:
             figures["orbitgrid-inference-map"] = _inference_map_figure(con)
     finally:
@@ -531,6 +533,33 @@ def _orbital_capacity_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         _no_data(fig, "no orbital pools recorded")
     _layout(fig, "Usable and allocated GPUs per constellation" + note, "Time (h)", "GPUs (count)")
     fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def battery_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
+    """Each constellation's battery state of charge over time: the mean over its satellites
+    (solid) and the lowest satellite's (dotted), in per cent of capacity."""
+    key, note, _, _ = _buckets(con, "battery")
+    t_end = _end_h(con)
+    rows = con.execute(
+        f"""
+        WITH b AS (SELECT constellation, min(time_h) AS t, avg(soc_mean) AS mean, min(soc_min) AS low
+                   FROM battery GROUP BY constellation, {key})
+        SELECT constellation, list(t ORDER BY t), list(100 * mean ORDER BY t), list(100 * low ORDER BY t)
+        FROM b GROUP BY constellation ORDER BY constellation
+        """
+    ).fetchall()
+    fig = go.Figure()
+    for i, (name, t, mean, low) in enumerate(rows):
+        color = COLORS[i % len(COLORS)]
+        for label, y, dash in (("mean", mean, "solid"), ("lowest satellite", low, "dot")):
+            x, yy = _steps(t, y, t_end)
+            fig.add_trace(go.Scatter(x=x, y=yy, name=f"{name} {label}", mode="lines", legendgroup=str(name),
+                                     line=dict(shape="hv", color=color, dash=dash)))
+    if not rows:
+        _no_data(fig, "no constellation batteries recorded")
+    _layout(fig, "Battery state of charge per constellation" + note, "Time (h)", "State of charge (% of capacity)")
+    fig.update_yaxes(range=[0, 102])
     return fig
 
 

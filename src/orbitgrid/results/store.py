@@ -3,7 +3,8 @@
     RUN_DIR/
       results.duckdb   tables: summary, jobs, allocations, pools, sites, timeseries, queue,
                        tenants, gpu_types, grid (per step and grid-connected site: power,
-                       price, carbon, cost), run_info; with inference: requests,
+                       price, carbon, cost), battery (per constellation and orbital tick:
+                       mean and lowest state of charge), run_info; with inference: requests,
                        latency_by_city, latency_by_placement (docs/inference.md)
       scenario.yaml    the scenario exactly as it was run
       report.html      the offline report

@@ -271,7 +271,8 @@ CHUNK_ELEMENTS = 1 << 20  # satellites x ticks per chunk at most: each (S, T) te
 class GroupSeries:
     """Per tick and pool of one satellite set (n_ticks, n_groups): usable GPUs, GPUs lost
     to power, heat, faults and end of life, and the speed factor; the lowest battery state of charge
-    seen (share of capacity) and the fault hits (time s, group, GPUs)."""
+    seen (share of capacity), the mean and lowest state of charge over the set's satellites
+    at each tick (n_ticks,) and the fault hits (time s, group, GPUs)."""
 
     usable: np.ndarray
     lost_power: np.ndarray
@@ -280,6 +281,8 @@ class GroupSeries:
     lost_end_of_life: np.ndarray
     speed: np.ndarray
     min_soc: float
+    soc_mean: np.ndarray
+    soc_min: np.ndarray
     hit_time_s: np.ndarray
     hit_group: np.ndarray
     hit_gpus: np.ndarray
@@ -298,6 +301,7 @@ def constellation_capacity(
     out = {k: np.zeros((n_t, n_groups), dtype=np.int64)
            for k in ("usable", "lost_power", "lost_heat", "lost_faults", "lost_end_of_life")}
     speed_out = np.ones((n_t, n_groups))
+    soc_mean, soc_min = np.ones(n_t), np.ones(n_t)
     state = None
     min_soc = 1.0
     hits_t, hits_s, hits_n = [], [], []
@@ -313,6 +317,9 @@ def constellation_capacity(
         c, state = capacity_from_positions(design, r, jd, np.full(t.size, float(step_s)), sats.altitude_km, age,
                                            eclipse_policy, state, alive, normal)
         min_soc = min(min_soc, float(c.soc_wh.min()) / design.battery.capacity_wh)
+        share = c.soc_wh / design.battery.capacity_wh  # (satellites, ticks)
+        soc_mean[lo : lo + t.size] = share.mean(axis=0)
+        soc_min[lo : lo + t.size] = share.min(axis=0)
         eol = lives.down_end_of_life(lo, t.size) if lives is not None else np.zeros_like(c.usable)
         for key, series in (("usable", c.usable), ("lost_power", c.lost_eclipse), ("lost_heat", c.lost_thermal),
                             ("lost_faults", c.lost_faults - eol), ("lost_end_of_life", eol)):
@@ -340,7 +347,7 @@ def constellation_capacity(
     hs = np.concatenate(hits_s).astype(np.int64) if hits_s else np.zeros(0, dtype=np.int64)
     hn = np.concatenate(hits_n).astype(np.int64) if hits_n else np.zeros(0, dtype=np.int64)
     return GroupSeries(out["usable"], out["lost_power"], out["lost_heat"], out["lost_faults"], out["lost_end_of_life"],
-                       speed_out, min_soc,
+                       speed_out, min_soc, soc_mean, soc_min,
                        ht, group[hs] if hs.size else hs, hn, counts)
 
 
@@ -375,13 +382,15 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
     horizon_s = (sim.duration_h + (sim.drain_limit_h if sim.drain and sim.drain_limit_h else 0.0)) * 3600.0
     times_s = np.arange(0.0, horizon_s, sim.tick_s)
     jd0 = float(orbits.julian_date(np.datetime64(sim.start, "s")))
-    out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None, "counts": {}, "notes": {}}
+    out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None, "counts": {}, "notes": {},
+           "battery": []}
     series: list[GroupSeries] = []
     next_pool = first_pool
     for c_index, con in enumerate(scenario.constellations):
         acc = table[con.satellite.gpu]
         design = design_for(con, acc)
         pools = []
+        soc_sum, soc_low, n_sats = np.zeros(times_s.size), np.ones(times_s.size), 0
         for k, sats in enumerate(satellite_sets(con, jd0, base_dir or Path("."))):
             rng = np.random.default_rng([seed, 0x0B17, c_index, k])  # one stream per satellite set
             dose = dose_rad_per_year(con, sats) if con.faults is not None else None  # once for both
@@ -391,6 +400,9 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
             g_pools = np.arange(next_pool, next_pool + sats.n_groups)
             series.append((g, g_pools))
             out["battery_min_soc"] = g.min_soc if out["battery_min_soc"] is None else min(out["battery_min_soc"], g.min_soc)
+            soc_sum += g.soc_mean * sats.n_sat
+            soc_low = np.minimum(soc_low, g.soc_min)
+            n_sats += sats.n_sat
             for key, v in g.counts.items():
                 out["counts"][key] = out["counts"].get(key, 0) + v
             for key, v in sats.notes.items():  # the largest over the scenario's formations
@@ -401,6 +413,7 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
             out["pool_ids"].extend(g_pools.tolist())
             next_pool += sats.n_groups
         out["pools"].append((con.name, pools))
+        out["battery"].append((con.name, soc_sum / max(n_sats, 1), soc_low))  # over all its satellites
     empty = np.zeros((times_s.size, 0), dtype=np.int64)
     for key in ("usable", "lost_power", "lost_heat", "lost_faults", "lost_end_of_life"):
         out[key] = np.concatenate([getattr(g, key) for g, _ in series], axis=1) if series else empty

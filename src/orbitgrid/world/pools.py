@@ -57,6 +57,9 @@ class World:
     # GPUs are power-capped through an eclipse (eclipse_policy: throttle); 1 otherwise
     orbital_speed_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     battery_min_soc: float | None = None
+    # per constellation: (name, mean state of charge (T,), lowest (T,)) over its satellites
+    # at each orbital tick, as a share of battery capacity
+    orbital_battery: tuple = ()
     # fault hits, sorted by time: at fault_time_s[i], fault_gpus[i] GPUs of pool fault_pool[i]
     # fail at random; the gangs on them lose their work since the last checkpoint
     fault_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -302,6 +305,7 @@ def build_world(scenario: Scenario, base_dir: Path | None = None, seed: int | No
         fault_pool=orbital["fault_pool"],
         fault_gpus=orbital["fault_gpus"],
         battery_min_soc=orbital["battery_min_soc"],
+        orbital_battery=tuple(orbital["battery"]),
         mixed_gang_penalty=scenario.policy.mixed_gang_penalty,
         **_pue_hours(scenario, base_dir, np.asarray([x[4] for x in sites], dtype=float)),
     )
