@@ -17,10 +17,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from orbitgrid.results.report import COLORS, TEMPLATE, _revenue_figure, battery_figure
+from orbitgrid.results.report import COLORS, TEMPLATE, _revenue_figure, battery_figure, histogram
 
 MAX_POINTS = 2000  # time buckets per trace at most
-MAX_BINS = 60  # histogram bins at most
 HEIGHT_PX = 460
 
 # figure keys in page order, with the title each one's div is labelled with
@@ -117,30 +116,6 @@ def time_buckets(con: duckdb.DuckDBPyConnection, table: str, where: str = "") ->
     width = (float(t_end if table != "queue" else t1) - float(t0)) / MAX_POINTS
     key = f"least(CAST(floor((time_h - {float(t0)!r}) / {width!r}) AS BIGINT), {MAX_POINTS - 1})"
     return key, width, end
-
-
-def histogram(con: duckdb.DuckDBPyConnection, table: str, column: str, where: str = "TRUE",
-              ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Equal-width histogram of `table`.`column` (finite values of rows matching `where`), binned
-    in SQL: (bin edges, counts), or None when no row qualifies."""
-    where = f"({where}) AND isfinite({column})"
-    lo, hi, n = con.execute(f'SELECT min({column}), max({column}), count(*) FROM "{table}" WHERE {where}').fetchone()
-    if not n:
-        return None
-    lo, hi = float(lo), float(hi)
-    if hi > lo:
-        bins, span = min(MAX_BINS, max(1, math.ceil(math.sqrt(n)))), hi - lo
-    else:  # one distinct value: a single bin centred on it
-        bins, span = 1, max(0.1 * abs(lo), 0.1)
-        lo -= span / 2
-    got = con.execute(
-        f"""SELECT least(CAST(floor(({column} - $lo) / $span * $bins) AS BIGINT), $bins - 1) AS b, count(*) AS n
-            FROM "{table}" WHERE {where} GROUP BY b ORDER BY b""",
-        {"lo": lo, "span": span, "bins": bins},
-    ).fetchnumpy()
-    counts = np.zeros(bins, dtype=np.int64)
-    counts[np.asarray(got["b"], dtype=np.int64)] = np.asarray(got["n"], dtype=np.int64)
-    return lo + span * np.arange(bins + 1) / bins, counts
 
 
 def _f(values: Any) -> np.ndarray:

@@ -264,17 +264,13 @@ def _queue_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
     return fig
 
 
-def _histogram(
-    con: duckdb.DuckDBPyConnection, column: str, where: str
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Equal-width histogram of jobs.`column` over rows matching `where`, binned in SQL.
-
-    Returns (bin edges, counts), or None when no row qualifies.
-    """
+def histogram(con: duckdb.DuckDBPyConnection, table: str, column: str, where: str = "TRUE",
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Equal-width histogram of `table`.`column` (finite values of rows matching `where`),
+    binned in SQL: (bin edges, counts), or None when no row qualifies. The report and the
+    dashboard both draw their distributions with it."""
     where = f"({where}) AND isfinite({column})"
-    lo, hi, n = con.execute(
-        f"SELECT min({column}), max({column}), count(*) FROM jobs WHERE {where}"
-    ).fetchone()
+    lo, hi, n = con.execute(f'SELECT min({column}), max({column}), count(*) FROM "{table}" WHERE {where}').fetchone()
     if not n:
         return None
     lo, hi = float(lo), float(hi)
@@ -283,16 +279,13 @@ def _histogram(
     else:  # one distinct value: a single bin centred on it
         bins, span = 1, max(0.1 * abs(lo), 0.1)
         lo -= span / 2
-    hist = con.execute(
-        f"""
-        SELECT least(CAST(floor(({column} - $lo) / $span * $bins) AS BIGINT), $bins - 1) AS b,
-               count(*) AS n
-        FROM jobs WHERE {where} GROUP BY b ORDER BY b
-        """,
+    got = con.execute(
+        f"""SELECT least(CAST(floor(({column} - $lo) / $span * $bins) AS BIGINT), $bins - 1) AS b, count(*) AS n
+            FROM "{table}" WHERE {where} GROUP BY b ORDER BY b""",
         {"lo": lo, "span": span, "bins": bins},
     ).fetchnumpy()
     counts = np.zeros(bins, dtype=np.int64)
-    counts[np.asarray(hist["b"], dtype=np.int64)] = np.asarray(hist["n"], dtype=np.int64)
+    counts[np.asarray(got["b"], dtype=np.int64)] = np.asarray(got["n"], dtype=np.int64)
     return lo + span * np.arange(bins + 1) / bins, counts
 
 
@@ -303,8 +296,8 @@ def _job_times_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         subplot_titles=("Wait time (started jobs)", "Job completion time (completed jobs)"),
     )
     panels = (
-        (_histogram(con, "wait_h", "first_start_h IS NOT NULL"), "no job started", "Wait (h)"),
-        (_histogram(con, "jct_h", "state = 'completed'"), "no job completed", "Completion time (h)"),
+        (histogram(con, "jobs", "wait_h", "first_start_h IS NOT NULL"), "no job started", "Wait (h)"),
+        (histogram(con, "jobs", "jct_h", "state = 'completed'"), "no job completed", "Completion time (h)"),
     )
     for col, (hist, empty, xtitle) in enumerate(panels, start=1):
         fig.update_xaxes(title_text=xtitle, row=1, col=col)
