@@ -921,6 +921,9 @@ class InferenceRequestsSpec(_Model):
     input_tokens: Int = Field(default=1000, gt=0, le=10_000_000, description="with tokens: fixed")
     output_tokens: Int = Field(default=200, gt=0, le=10_000_000, description="with tokens: fixed")
     cities: Int = Field(default=1000, ge=1, le=1000, description="the N most populous cities")
+    population_file: str | None = Field(
+        default=None, description="CSV city,population: requests from these cities in proportion to these "
+        "populations (default: the N most populous cities by the rank-size rule)")
     daily_cycle: DailyCycleSpec = Field(default_factory=DailyCycleSpec)
     speedup: PositiveFloat = Field(default=1.0, le=1e6, description="trace arrivals: time compressed by this")
 
@@ -930,6 +933,8 @@ class InferenceRequestsSpec(_Model):
             raise ValueError("generated arrivals need per_day")
         if self.arrivals == "trace" and self.per_day is not None:
             raise ValueError("a replayed trace sets its own rate; leave out per_day (use speedup)")
+        if self.population_file is not None and "cities" in self.model_fields_set:
+            raise ValueError("a population_file names its own cities; leave out cities")
         if self.arrivals == "trace" and self.tokens in ("fixed", "vidur_arxiv"):
             raise ValueError("a replayed trace needs a trace with arrival times in tokens (azure_conv, azure_code, mooncake_conv)")
         return self
@@ -1311,6 +1316,21 @@ def _reference_problems(loaded: LoadedScenario, lines: LineMap) -> list[Problem]
                     _suggest(tenant, tenant_names))
     _contract_problems(sc, add, check_gpu)
     _inference_problems(sc, add, check_gpu)
+    for i, svc in enumerate(sc.inference.services if sc.inference is not None else []):
+        rel = svc.requests.population_file
+        if rel is None:
+            continue
+        path = loaded.resolve(rel)
+        if not path.is_file():
+            add(("inference", "services", i, "requests", "population_file"), f"file not found: {path}",
+                "paths are relative to the scenario file")
+            continue
+        from orbitgrid.inference.requests import read_city_populations
+
+        try:
+            read_city_populations(path)
+        except InputError as exc:  # the file's own lines, FILE:LINE each
+            problems.extend(exc.problems)
     _economics_problems(sc, add)
     return problems
 

@@ -210,7 +210,7 @@ def simulate(
     summary.update(money)
     # inference services (orbitgrid.inference; docs/inference.md): served after the training
     # run, on the same sites and shells; ground replicas held their GPUs (_hold_serving_gpus)
-    inference_summary, inference_tables = run_inference(sc, int(seed))
+    inference_summary, inference_tables = run_inference(sc, int(seed), loaded.base_dir)
     summary.update(inference_summary)
     tables.update(inference_tables)
     tables["summary"] = pa.Table.from_pylist([summary])

@@ -12,9 +12,11 @@ DATA_SOURCES.md), each one hour of arrivals with token counts:
   requests of Vidur's processed traces (Llama 2 tokenizer; MIT).
 
 Population: the packaged city list (Hypatia's 1,000 most populous cities) is ranked by
-population but carries no counts, so a city's weight is the rank-size rule (Zipf, exponent
-1): w_r = 1 / (r + 1) for rank r = 0, 1, ... An approximation: real city sizes follow it
-only roughly.
+population but carries no counts, so by default a city's weight is the rank-size rule (Zipf,
+exponent 1): w_r = 1 / (r + 1) for rank r = 0, 1, ... An approximation: real city sizes
+follow it only roughly. A ``population_file`` (CSV ``city,population``, read by
+``read_city_populations``) replaces it: requests then come from the cities it names, each in
+proportion to the population given.
 
 Daily cycle: the rate of a city at local solar time h (UTC + longitude / 15 h; no time
 zones) is proportional to 1 + a cos(2 pi (h - h_peak) / 24), whose mean over a day is 1,
@@ -66,6 +68,66 @@ def load_trace(name: str) -> Trace:
     t = arr[:, 0] - arr[:, 0].min()
     o = np.argsort(t, kind="stable")
     return Trace(t[o], arr[o, 1].astype(np.int64), arr[o, 2].astype(np.int64))
+
+
+def read_city_populations(path) -> tuple[np.ndarray, np.ndarray]:
+    """(rank in the packaged city list, population) of each row of a CSV with columns
+    ``city`` (a name ``network.places.find_city`` knows) and ``population`` (> 0). Every bad
+    row is an InputError problem naming the file, line and column."""
+    from pathlib import Path
+
+    from orbitgrid.errors import InputError, Problem
+    from orbitgrid.network.places import PlaceError, find_city, load_cities
+
+    path = Path(path)
+    problems: list[Problem] = []
+    ranks: list[int] = []
+    pops: list[float] = []
+    seen: dict[int, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, "", f"cannot read the population file ({exc})")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("city", "population") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError([Problem(str(path), 1, missing[0], "missing column", "columns: city,population")])
+    names = load_cities().names
+    for row in reader:
+        line = reader.line_num
+        try:
+            rank = find_city(row["city"] or "")
+        except PlaceError as exc:
+            problems.append(Problem(str(path), line, "city", str(exc), exc.hint))
+            continue
+        try:
+            pop = float(row["population"])
+        except (TypeError, ValueError):
+            problems.append(Problem(str(path), line, "population", f"not a number: {row['population']!r}"))
+            continue
+        if not np.isfinite(pop) or pop <= 0:
+            problems.append(Problem(str(path), line, "population", f"{pop:g} is not a positive population"))
+            continue
+        if rank in seen:
+            problems.append(Problem(str(path), line, "city", f"{names[rank]!r} is already on line {seen[rank]}",
+                                    "give each city once"))
+            continue
+        seen[rank] = line
+        ranks.append(rank)
+        pops.append(pop)
+    if not problems and not ranks:
+        problems.append(Problem(str(path), 1, "city", "no cities", "one row per city: city,population"))
+    if problems:
+        raise InputError(problems)
+    return np.asarray(ranks, dtype=np.int64), np.asarray(pops, dtype=np.float64)
+
+
+def population_weights(ranks: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Shares over cities 0 .. max(rank): each listed city's population over the total, the
+    others 0 (they send nothing)."""
+    w = np.zeros(int(ranks.max()) + 1)
+    w[ranks] = population / population.sum()
+    return w
 
 
 def zipf_weights(n_cities: int) -> np.ndarray:

@@ -66,6 +66,7 @@ class RequestSetup:
     speedup: float = 1.0
     input_tokens: int = 1000
     output_tokens: int = 200
+    weights: np.ndarray | None = None  # shares of cities 0 .. cities-1 (None: rank-size rule)
 
 
 @dataclass
@@ -132,9 +133,10 @@ def make_requests(setup: RequestSetup, duration_s: float, start: np.datetime64, 
     start_utc_h = float((start - day) / np.timedelta64(1, "s")) / 3600.0
     n_c = setup.cities
     if setup.arrivals == "trace":
-        t, city, inp, out = req.replay(req.load_trace(setup.tokens), duration_s, n_c, rng, setup.speedup)
+        t, city, inp, out = req.replay(req.load_trace(setup.tokens), duration_s, n_c, rng, setup.speedup, setup.weights)
         return req.Requests(t, city, inp, out)
-    t, city = req.generate(setup.per_day, duration_s, city_lon[:n_c], start_utc_h, rng, setup.amplitude, setup.peak_local_h)
+    t, city = req.generate(setup.per_day, duration_s, city_lon[:n_c], start_utc_h, rng, setup.amplitude, setup.peak_local_h,
+                           weights=setup.weights)
     if setup.tokens == "fixed":
         inp = np.full(t.size, setup.input_tokens, dtype=np.int64)
         out = np.full(t.size, setup.output_tokens, dtype=np.int64)
@@ -348,7 +350,7 @@ def tables(results: list[Served]) -> dict[str, pa.Table]:
     return out
 
 
-def setups_from_scenario(sc) -> list[ServiceSetup]:
+def setups_from_scenario(sc, base_dir=None) -> list[ServiceSetup]:
     """The services of a validated scenario's ``inference`` section. Replicas sit on the
     scenario's sites (a pool's site) and shells; the GPUs they hold are taken from the
     training run by `serving_holds`."""
@@ -394,8 +396,17 @@ def setups_from_scenario(sc) -> list[ServiceSetup]:
             placements.append(Placement(g.constellation, "orbit", min(g.count, geo.planes * geo.sats_per_plane),
                                         g.usd_per_gpu_hour, shell=geo, dark_in_shadow=con.eclipse_policy == "power_off"))
         r = svc.requests
-        rs = RequestSetup(r.arrivals, r.tokens, r.per_day or 0.0, r.cities, r.daily_cycle.amplitude,
-                          r.daily_cycle.peak_local_h, r.speedup, r.input_tokens, r.output_tokens)
+        weights = None
+        if r.population_file is not None:  # checked line by line when the scenario was loaded
+            from pathlib import Path
+
+            path = Path(r.population_file)
+            ranks, population = req.read_city_populations(path if path.is_absolute() or base_dir is None
+                                                          else Path(base_dir) / path)
+            weights = req.population_weights(ranks, population)
+        rs = RequestSetup(r.arrivals, r.tokens, r.per_day or 0.0, r.cities if weights is None else weights.size,
+                          r.daily_cycle.amplitude, r.daily_cycle.peak_local_h, r.speedup, r.input_tokens,
+                          r.output_tokens, weights)
         moves = [(m.at_h * 3600.0, m.downtime_s, m.source, m.target, m.count, m.usd_per_replica) for m in svc.moves]
         server, chip = acc.server_power_per_gpu_w, acc.tdp_w
         host_w = (max(server.value - chip.value, 0.0) * svc.gpus_per_replica
@@ -471,7 +482,7 @@ def _orbital_holds(con, count: int, gpus_per_replica: int, pool_idx: dict[str, i
     return [(int(k), 0.0, float(end_s), int(c) * gpus_per_replica) for k, c in zip(pools, n)]
 
 
-def run_inference(sc, seed: int) -> tuple[dict[str, object], dict[str, pa.Table]]:
+def run_inference(sc, seed: int, base_dir=None) -> tuple[dict[str, object], dict[str, pa.Table]]:
     """Summary keys and store tables of a scenario's inference services (None keys and no
     tables when it has none). Seeded apart from the training run's streams."""
     if sc.inference is None:
@@ -480,5 +491,5 @@ def run_inference(sc, seed: int) -> tuple[dict[str, object], dict[str, pa.Table]
     duration_s = sc.simulation.duration_h * 3600.0
     start = np.datetime64(sc.simulation.start, "s")
     results = [serve(s, duration_s, start, sc.inference.network_tick_s, sc.inference.route_factor, rng)
-               for s in setups_from_scenario(sc)]
+               for s in setups_from_scenario(sc, base_dir)]
     return summary(results), tables(results)
