@@ -1429,10 +1429,13 @@ def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
                         add(base + ("gpus_per_replica",), f"{svc.gpus_per_replica} GPUs a replica; a satellite of "
                             f"{g.constellation!r} has {con.satellite.gpus}", "a replica sits on one satellite")
         ground: dict[str, int] = {}
+        held: dict[str, int] = {}  # place -> replicas at the start (sites, pools and constellations)
+        room: dict[str, tuple[int, tuple]] = {}  # place -> (most replicas it can hold, its field path)
         for j, g in enumerate(svc.replicas):
             place = g.site or g.pool or g.constellation
-            if place in ground or any(h.constellation == place for h in svc.replicas[:j]):
+            if place in held:
                 add(base + ("replicas", j), f"{place!r} appears twice in this service's replicas", "give it once, with the total count")
+            held[place] = held.get(place, 0) + g.count
             if g.constellation is None:
                 ground[place] = ground.get(place, 0) + g.count
                 # ground replicas hold GPUs of the service's type at their place (engine/run.py)
@@ -1444,18 +1447,23 @@ def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
                     add(base + ("replicas", j, "count"),
                         f"{g.count} replicas x {svc.gpus_per_replica} {svc.gpu} need {g.count * svc.gpus_per_replica} GPUs; "
                         f"{place!r} has {have} {svc.gpu}", "replicas hold GPUs of the service's type where they sit")
+                elif g.site in sites or g.pool in pools:
+                    room[place] = (have // svc.gpus_per_replica, base + ("replicas", j, "count"))
+            elif g.constellation in cons:
+                con = cons[g.constellation]
+                first = con.shell if con.shell is not None else _first_preset_shell(con.preset)
+                if first is not None:
+                    room[place] = (first.planes * first.sats_per_plane, base + ("replicas", j, "count"))
         usable = []
         for k, mv in enumerate(svc.moves):
             mb = base + ("moves", k)
             ok = True
             for fld in ("source", "target"):
                 name = getattr(mv, fld)
-                if name not in ground:
+                if name not in held:
                     ok = False
-                    orbit = any(g.constellation == name for g in svc.replicas)
-                    add(mb + (fld,), f"{name!r} is not a site or pool of this service's replicas"
-                        + (" (moves to and from orbit are not modelled)" if orbit else ""),
-                        _suggest(name, list(ground)) if ground else None)
+                    add(mb + (fld,), f"{name!r} is not a site, pool or constellation of this service's replicas",
+                        _suggest(name, list(held)) if held else None)
             if mv.at_h >= sc.simulation.duration_h:
                 add(mb + ("at_h",), f"at_h {mv.at_h:g} is not before the run's end ({sc.simulation.duration_h:g} h)")
             if ok and mv.source == mv.target:
@@ -1468,12 +1476,17 @@ def _inference_problems(sc: "Scenario", add, check_gpu) -> None:
 
             moves = [(svc.moves[k].at_h * 3600.0, svc.moves[k].downtime_s, svc.moves[k].source, svc.moves[k].target,
                       svc.moves[k].count) for k in usable]
-            short = replica_timeline(ground, moves)[2]
+            _, over_time, short = replica_timeline(held, moves)
             if short is not None:
                 k = usable[short]
                 add(base + ("moves", k, "count"),
                     f"moves {svc.moves[k].count} replicas from {svc.moves[k].source!r}, which holds fewer then",
                     "replicas in transit arrive downtime_s after their move")
+            for place, (most, path) in room.items():  # a site's GPUs, a shell's satellites (one replica each)
+                if int(over_time[place].max()) > most and held[place] <= most:
+                    what = "satellites" if place in cons else f"replicas' worth of {svc.gpu}"
+                    add(path, f"moves bring {place!r} to {int(over_time[place].max())} replicas; it has room for {most} "
+                        f"({what})", "move fewer replicas there")
         r = svc.requests
         if r.arrivals == "trace":
             from orbitgrid.inference.requests import TRACES, load_trace

@@ -186,9 +186,10 @@ def test_moved_replicas_take_the_traffic_and_cost() -> None:
 
 
 @pytest.mark.parametrize("moves,where", [
-    ("[{at_h: 0.5, source: c1, target: p1, count: 1}]",
-     "inference.services[0].moves[0].source: 'c1' is not a site or pool of this service's replicas (moves to and from orbit"),
-    ("[{at_h: 0.5, source: p1, target: s1, count: 1}]", "inference.services[0].moves[0].target: 's1' is not a site or pool"),
+    ("[{at_h: 0.5, source: p1, target: c1, count: 4}, {at_h: 0.6, source: c1, target: p1, count: 40}]",
+     "inference.services[0].moves[1].count: moves 40 replicas from 'c1', which holds fewer then"),
+    ("[{at_h: 0.5, source: p1, target: s1, count: 1}]",
+     "inference.services[0].moves[0].target: 's1' is not a site, pool or constellation of this service's replicas"),
     ("[{at_h: 2, source: p1, target: p1, count: 1}]", "inference.services[0].moves[0].at_h: at_h 2 is not before the run's end"),
 ])
 def test_bad_moves_are_one_line(tmp_path, moves, where) -> None:
@@ -198,6 +199,40 @@ def test_bad_moves_are_one_line(tmp_path, moves, where) -> None:
     p = subprocess.run([sys.executable, "-m", "orbitgrid", "validate", str(path)], capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert any(where in ln for ln in p.stderr.splitlines()), p.stderr
+
+
+def test_moving_more_replicas_into_orbit_than_satellites_is_refused(tmp_path) -> None:
+    """c1 has 12 x 10 = 120 satellites, one replica each: 100 there plus 30 moved up is 130."""
+    text = SCENARIO.replace("ROUTING", "nearest").replace("{pool: p1, count: 4,", "{pool: p1, count: 30,").replace(
+        "{constellation: c1, count: 30,", "{constellation: c1, count: 100,")
+    text += "      moves: [{at_h: 0.5, source: p1, target: c1, count: 30}]\n"
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "orbitgrid", "validate", str(path)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "inference.services[0].replicas[1].count: moves bring 'c1' to 130 replicas; it has room for 120 (satellites)" \
+        in p.stderr, p.stderr
+
+
+def test_replicas_move_up_to_orbit_with_their_gpus(write_scenario) -> None:
+    """All 4 replicas of p1 move to c1 at 0.5 h (no downtime): p1 holds 4 GPUs for the first
+    half hour and none after; c1's one pool holds 30 GPUs, then 34 (a satellite each); no
+    request arriving after the move is served from p1, which has no replica left."""
+    from orbitgrid.engine.run import build_world, simulate
+
+    text = SCENARIO.replace("ROUTING", "nearest") + \
+        "      moves: [{at_h: 0.5, source: p1, target: c1, count: 4, downtime_s: 0, usd_per_replica: 250}]\n"
+    loaded = write_scenario(text)
+    world = build_world(loaded.scenario, loaded.base_dir, 2)
+    pool, start, end, gpus = S.serving_holds(loaded.scenario, world, 3600.0)
+    rows = sorted((world.pool_names[k], a, b, int(g)) for k, a, b, g in zip(pool, start, end, gpus))
+    assert rows == [("c1/s0", 0.0, 1800.0, 30), ("c1/s0", 1800.0, 3600.0, 34), ("p1", 0.0, 1800.0, 4)]
+    res = simulate(loaded)
+    req = res.tables["requests"].to_pydict()
+    after = [pl for t, pl in zip(req["arrival_s"], req["placement"]) if t >= 1800.0 and pl is not None]
+    assert after and set(after) == {"c1"} and res.summary["replica_move_usd"] == 1000.0
+    # a request nothing could reach has no placement (not the first one by default)
+    assert all((pl is None) == (rtt is None or rtt != rtt) for pl, rtt in zip(req["placement"], req["rtt_ms"]))
 
 
 def test_a_valid_move_runs(write_scenario) -> None:

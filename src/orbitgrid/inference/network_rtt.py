@@ -57,7 +57,10 @@ def replica_satellites(n_sat: int, n_replicas: int) -> np.ndarray:
 
 
 def orbital_rtt(shell: ShellGeometry, n_replicas: int, cities: topology.GroundSet, tick_s: float, n_ticks: int,
-                start: np.datetime64) -> OrbitalRtt:
+                start: np.datetime64, serving: np.ndarray | None = None) -> OrbitalRtt:
+    """``serving`` (n_ticks,): replicas serving at each tick when moves change their number
+    (None: all ``n_replicas``); at a tick with c of them, the c serving are spread evenly
+    over the ``n_replicas`` replica satellites (``replica_satellites(n_replicas, c)``)."""
     w = orbits.walker_shell(shell.planes, shell.sats_per_plane, shell.phasing, shell.inclination_deg,
                             shell.altitude_km, shell.raan0_deg)
     isls = topology.plus_grid_isls(shell.planes, shell.sats_per_plane)
@@ -84,11 +87,16 @@ def orbital_rtt(shell: ShellGeometry, n_replicas: int, cities: topology.GroundSe
         graph, lay = topology.snapshot_graph(ecef, isls, cities, None, min_elevation_deg=shell.min_elevation_deg)
         c = routing.compile_graph(graph)
         ins = lay.in_node(np.arange(n_c))
-        dist, origin = routing.nearest_source(c, reps)
-        rtt[k] = 2.0 * dist[ins]
-        rep[k] = np.where(origin[ins] >= 0, where[np.maximum(origin[ins], 0)], -1)
-        sl = reps[lit[k]]
-        if sl.size == reps.size:
+        on = np.ones(reps.size, dtype=bool)
+        if serving is not None and serving[k] < reps.size:
+            on[:] = False
+            on[replica_satellites(reps.size, int(serving[k]))] = True
+        if on.any():
+            dist, origin = routing.nearest_source(c, reps[on])
+            rtt[k] = 2.0 * dist[ins]
+            rep[k] = np.where(origin[ins] >= 0, where[np.maximum(origin[ins], 0)], -1)
+        sl = reps[lit[k] & on]
+        if sl.size == int(on.sum()):
             rtt_l[k], rep_l[k] = rtt[k], rep[k]
         elif sl.size:
             dist, origin = routing.nearest_source(c, sl)

@@ -54,7 +54,9 @@ class RoutingContext:
         return self.counts[np.searchsorted(self.count_times_s, t, side="right") - 1]
 
 
-def _rtt_matrix(ctx: RoutingContext, sunlit: bool = False) -> np.ndarray:
+def candidate_rtt_ms(ctx: RoutingContext, sunlit: bool = False) -> np.ndarray:
+    """(requests, placements) RTT of each placement a request could go to, inf where it
+    cannot (nothing in view, or no replica serving there at the request's arrival)."""
     tables = ctx.rtt_sunlit_ms if sunlit else ctx.rtt_ms
     m = np.stack([t[ctx.tick, ctx.city] for t in tables], axis=1)  # (n, P)
     if ctx.counts is not None:  # a placement with no replica serving (all moved away) is no candidate
@@ -63,20 +65,20 @@ def _rtt_matrix(ctx: RoutingContext, sunlit: bool = False) -> np.ndarray:
 
 
 def nearest(ctx: RoutingContext) -> np.ndarray:
-    return np.argmin(_rtt_matrix(ctx), axis=1)
+    return np.argmin(candidate_rtt_ms(ctx), axis=1)
 
 
 def sun_following(ctx: RoutingContext) -> np.ndarray:
-    m = _rtt_matrix(ctx, sunlit=True)
+    m = candidate_rtt_ms(ctx, sunlit=True)
     choice = np.argmin(m, axis=1)
     none = ~np.isfinite(m.min(axis=1))  # nothing sunlit in view: the nearest of all
     if none.any():
-        choice[none] = np.argmin(_rtt_matrix(ctx)[none], axis=1)
+        choice[none] = np.argmin(candidate_rtt_ms(ctx)[none], axis=1)
     return choice
 
 
 def latency_target(ctx: RoutingContext) -> np.ndarray:
-    m = _rtt_matrix(ctx)
+    m = candidate_rtt_ms(ctx)
     target = np.inf if ctx.latency_target_ms is None else ctx.latency_target_ms
     ok = m <= target
     # cheapest among those meeting the target, RTT breaking ties
@@ -88,7 +90,7 @@ def latency_target(ctx: RoutingContext) -> np.ndarray:
 
 
 def least_loaded(ctx: RoutingContext) -> np.ndarray:
-    m = _rtt_matrix(ctx)
+    m = candidate_rtt_ms(ctx)
     n, n_p = m.shape
     choice = np.zeros(n, dtype=np.int64)
     if n == 0:

@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from orbitgrid.inference import network_rtt, queueing, requests as req
 from orbitgrid.inference.models import ReplicaPerf
-from orbitgrid.inference.routing_policies import POLICIES, RoutingContext
+from orbitgrid.inference.routing_policies import POLICIES, RoutingContext, candidate_rtt_ms
 from orbitgrid.network import places, topology
 
 SUMMARY_KEYS = ("requests", "requests_met_slo", "ttft_p50_ms", "ttft_p99_ms", "e2e_p50_ms", "e2e_p99_ms",
@@ -154,6 +154,17 @@ def serve(setup: ServiceSetup, duration_s: float, start: np.datetime64, tick_s: 
     lat, lon = table.lat_deg[:n_c], table.lon_deg[:n_c]
     rq = make_requests(setup.requests, duration_s, start, rng, table.lon_deg) if requests is None else requests
     n_ticks = max(1, int(np.ceil(duration_s / tick_s)))
+    replicas = np.array([p.replicas for p in setup.placements], dtype=np.int64)
+    count_times = counts = None
+    if setup.moves:  # replicas serving at each place over time; ids per placement: as many as it ever holds
+        first = {}
+        for i, p in enumerate(setup.placements):
+            first.setdefault(p.name, i)
+        count_times, by_place, _ = replica_timeline({name: replicas[i] for name, i in first.items()}, setup.moves)
+        counts = np.tile(replicas, (count_times.size, 1))
+        for name, i in first.items():
+            counts[:, i] = by_place[name]
+        replicas = counts.max(axis=0)
     rtt, rtt_lit, orbital = [], [], {}
     snapshot = None
     for p_i, p in enumerate(setup.placements):
@@ -163,7 +174,11 @@ def serve(setup: ServiceSetup, duration_s: float, start: np.datetime64, tick_s: 
             rtt_lit.append(t)
         else:
             cities = topology.GroundSet.from_latlon(table.names[:n_c], lat, lon)
-            o = network_rtt.orbital_rtt(p.shell, p.replicas, cities, tick_s, n_ticks, start)
+            serving = None
+            if counts is not None:  # the count at each network tick's start
+                at = np.searchsorted(count_times, np.arange(n_ticks) * tick_s, side="right") - 1
+                serving = counts[at, p_i]
+            o = network_rtt.orbital_rtt(p.shell, int(replicas[p_i]), cities, tick_s, n_ticks, start, serving)
             if p.dark_in_shadow:  # only sunlit replicas have power to serve
                 o = dataclasses.replace(o, rtt_ms=o.rtt_sunlit_ms, replica=o.replica_sunlit)
             orbital[p_i] = o
@@ -176,26 +191,15 @@ def serve(setup: ServiceSetup, duration_s: float, start: np.datetime64, tick_s: 
     tick = np.minimum((rq.arrival_s // tick_s).astype(np.int64), n_ticks - 1)
     perf = setup.perf
     service = perf.service_s(rq.input_tokens, rq.output_tokens)
-    replicas = np.array([p.replicas if p.kind == "site" else len(orbital[i].sat_index)
-                         for i, p in enumerate(setup.placements)], dtype=np.int64)
-    count_times = counts = None
-    if setup.moves:
-        first = {}
-        for i, p in enumerate(setup.placements):
-            if p.kind == "site":
-                first.setdefault(p.name, i)
-        count_times, by_place, _ = replica_timeline({name: replicas[i] for name, i in first.items()}, setup.moves)
-        counts = np.tile(replicas, (count_times.size, 1))
-        for name, i in first.items():
-            counts[:, i] = by_place[name]
-        replicas = counts.max(axis=0)  # replica ids per placement: as many as it ever holds
     ctx = RoutingContext(tick, rq.city, rq.arrival_s, service, rtt, rtt_lit, replicas,
                          np.array([p.usd_per_gpu_hour for p in setup.placements], dtype=np.float64),
                          setup.latency_target_ms, setup.window_s, count_times, counts)
     choice = POLICIES[setup.policy](ctx)
+    # a request that no placement can take (no replica in view, none left after moves) is not served
+    choice = np.where(np.isfinite(candidate_rtt_ms(ctx)).any(axis=1), choice, -1)
     sunlit_pick = setup.policy == "sun_following"
-    rtt_req = np.empty(n)
-    replica = np.empty(n, dtype=np.int64)  # global replica id
+    rtt_req = np.full(n, np.inf)
+    replica = np.zeros(n, dtype=np.int64)  # global replica id
     offset = np.r_[0, np.cumsum(replicas)]
     for p_i, p in enumerate(setup.placements):
         sel = np.flatnonzero(choice == p_i)
@@ -300,19 +304,25 @@ def tables(results: list[Served]) -> dict[str, pa.Table]:
         req_parts.append(pa.table({
             "service": pa.array([r.service] * a["arrival_s"][sl].size, pa.string()),
             "arrival_s": a["arrival_s"][sl], "city": pa.array(np.asarray(cities.names, dtype=object)[a["city"][sl]], pa.string()),
-            "placement": pa.array(names[a["placement"][sl]], pa.string()), "replica": a["replica"][sl],
+            # a request no placement could reach (nothing in view) has no placement or replica
+            "placement": pa.array(names[a["placement"][sl]], pa.string(), mask=~a["served"][sl]),
+            "replica": pa.array(a["replica"][sl], pa.int64(), mask=~a["served"][sl]),
             "input_tokens": a["input_tokens"][sl], "output_tokens": a["output_tokens"][sl],
             "rtt_ms": a["rtt_ms"][sl], "wait_ms": a["wait_ms"][sl], "ttft_ms": a["ttft_ms"][sl], "e2e_ms": a["e2e_ms"][sl],
             "met_slo": a["met_slo"][sl], "energy_j": a["energy_j"][sl],
         }))
-        for key_name, keys in (("city", a["city"]), ("placement", a["placement"])):
+        served = a["served"]
+        # by city: every request of the city; by placement: the requests it served
+        for key_name, rows_of in (("city", slice(None)), ("placement", served)):
+            keys = a[key_name][rows_of]
             cols = {}
             for metric in ("ttft_ms", "e2e_ms", "rtt_ms"):
-                u, cnt, qv = group_quantiles(keys, a[metric], qs)
+                u, cnt, qv = group_quantiles(keys, a[metric][rows_of], qs)
                 cols[metric] = (u, cnt, qv)
             u, cnt, _ = cols["ttft_ms"]
             all_u, all_cnt = np.unique(keys, return_counts=True)
-            met = np.bincount(keys, weights=a["met_slo"].astype(float), minlength=int(all_u.max()) + 1 if all_u.size else 0)
+            met = np.bincount(keys, weights=a["met_slo"][rows_of].astype(float),
+                              minlength=int(all_u.max()) + 1 if all_u.size else 0)
             for i, key in enumerate(all_u):
                 row = {"service": r.service, "requests": int(all_cnt[i]), "requests_met_slo": int(met[key])}
                 for metric, (uu, _, qv) in cols.items():
@@ -417,29 +427,27 @@ def setups_from_scenario(sc, base_dir=None) -> list[ServiceSetup]:
 
 
 def serving_holds(sc, world, end_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The GPUs that ground replicas hold, as outage-like records (pool, start s, end s,
-    GPUs) the training run cannot use: each site or pool placement holds replicas x
-    `gpus_per_replica` GPUs of the service's type over the times the replicas are there
-    (moves included; the last interval ends at `end_s`, the latest the run can end); a site's
-    are taken from its pools of that type in order, as far as they go. An orbital replica
-    sits on one satellite for the whole run (`network_rtt.replica_satellites`, the same
-    choice the routing makes) and holds `gpus_per_replica` of its GPUs in that satellite's
-    pool (per plane, per satellite or the whole shell, as the constellation is pooled)."""
+    """The GPUs that inference replicas hold, as outage-like records (pool, start s, end s,
+    GPUs) the training run cannot use, over the times the replicas are there (moves
+    included; the last interval ends at `end_s`, the latest the run can end). A site or pool
+    placement holds replicas x `gpus_per_replica` GPUs of the service's type, a site's taken
+    from its pools of that type in order, as far as they go. An orbital replica sits on one
+    satellite (`network_rtt.replica_satellites`, the same choice the routing makes) and holds
+    `gpus_per_replica` of its GPUs in that satellite's pool (per plane, per satellite or the
+    whole shell, as the constellation is pooled)."""
     pool_idx = {name: k for k, name in enumerate(world.pool_names)}
     rows: list[tuple[int, float, float, int]] = []
     end = float(end_s)
     cons = {c.name: c for c in sc.constellations}
     for svc in (sc.inference.services if sc.inference is not None else []):
-        for g in svc.replicas:
-            if g.constellation is not None:
-                rows += _orbital_holds(cons[g.constellation], g.count, svc.gpus_per_replica, pool_idx, end)
-        ground = {(g.site or g.pool): g for g in svc.replicas if g.constellation is None}
-        if not ground:
-            continue
+        groups = {(g.constellation or g.site or g.pool): g for g in svc.replicas}
         moves = [(m.at_h * 3600.0, m.downtime_s, m.source, m.target, m.count) for m in svc.moves]
-        times, counts, _ = replica_timeline({p: g.count for p, g in ground.items()}, moves)
+        times, counts, _ = replica_timeline({p: g.count for p, g in groups.items()}, moves)
         edges = np.append(np.minimum(times, end), end)
-        for place, g in ground.items():
+        for place, g in groups.items():
+            if g.constellation is not None:
+                rows += _orbital_holds(cons[g.constellation], counts[place], edges, svc.gpus_per_replica, pool_idx)
+                continue
             if g.pool is not None:
                 pools = [pool_idx[g.pool]]
             else:
@@ -461,25 +469,33 @@ def serving_holds(sc, world, end_s: float) -> tuple[np.ndarray, np.ndarray, np.n
     return a[:, 0].astype(np.int64), a[:, 1], a[:, 2], a[:, 3].astype(np.int64)
 
 
-def _orbital_holds(con, count: int, gpus_per_replica: int, pool_idx: dict[str, int], end_s: float
+def _orbital_holds(con, counts: np.ndarray, edges: np.ndarray, gpus_per_replica: int, pool_idx: dict[str, int]
                    ) -> list[tuple[int, float, float, int]]:
-    """(pool, 0, end, GPUs) for the replicas on one constellation's first shell: replica
-    satellites as the routing picks them, pooled as world/satellites.py pools them."""
+    """(pool, start, end, GPUs) for the replicas on one constellation's first shell, interval
+    by interval (`counts[i]` replicas between `edges[i]` and `edges[i + 1]`): the replica
+    satellites as the routing picks them (the serving ones spread evenly over the most the
+    shell ever holds), pooled as world/satellites.py pools them."""
     from orbitgrid.catalog.constellations import load_constellation_presets
     from orbitgrid.physics import orbits
 
     sh = con.shell if con.shell is not None else load_constellation_presets()[con.preset].shells[0]
     w = orbits.walker_shell(sh.planes, sh.sats_per_plane, sh.phasing, 0.0, sh.altitude_km, 0.0)  # indices only
-    sats = network_rtt.replica_satellites(w.n_sat, min(count, w.n_sat))
+    most = network_rtt.replica_satellites(w.n_sat, min(int(counts.max()), w.n_sat))
     per = con.pool_per or "plane"
-    if per == "plane":
-        labels = [f"{con.name}/s0p{p}" for p in w.plane[sats].tolist()]
-    elif per == "satellite":
-        labels = [f"{con.name}/s0p{p}n{n}" for p, n in zip(w.plane[sats].tolist(), w.slot[sats].tolist())]
-    else:
-        labels = [f"{con.name}/s0"] * sats.size
-    pools, n = np.unique(np.array([pool_idx[name] for name in labels], dtype=np.int64), return_counts=True)
-    return [(int(k), 0.0, float(end_s), int(c) * gpus_per_replica) for k, c in zip(pools, n)]
+    rows = []
+    for i, c in enumerate(counts.tolist()):
+        if c <= 0 or edges[i + 1] <= edges[i]:
+            continue
+        sats = most[network_rtt.replica_satellites(most.size, min(c, most.size))]
+        if per == "plane":
+            labels = [f"{con.name}/s0p{p}" for p in w.plane[sats].tolist()]
+        elif per == "satellite":
+            labels = [f"{con.name}/s0p{p}n{n}" for p, n in zip(w.plane[sats].tolist(), w.slot[sats].tolist())]
+        else:
+            labels = [f"{con.name}/s0"] * sats.size
+        pools, n = np.unique(np.array([pool_idx[name] for name in labels], dtype=np.int64), return_counts=True)
+        rows += [(int(k), float(edges[i]), float(edges[i + 1]), int(m) * gpus_per_replica) for k, m in zip(pools, n)]
+    return rows
 
 
 def run_inference(sc, seed: int, base_dir=None) -> tuple[dict[str, object], dict[str, pa.Table]]:
