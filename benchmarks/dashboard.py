@@ -1,5 +1,6 @@
 """Dashboard benchmark: time to first byte of the run page and time to full render (every data
-endpoint the page calls answered) for runs of 10^4 and 10^6 jobs, against a real uvicorn server.
+endpoint the page calls answered, and in headless Chromium every figure drawn) for runs of
+10^4 and 10^6 jobs, against a real uvicorn server.
 
 The run folders are synthesised, not simulated (simulating 10^6 jobs takes minutes): a real
 24-hour quickstart run is simulated once, and its tables are scaled with their schema kept,
@@ -128,6 +129,49 @@ async def _load(client, base: str, name: str) -> dict[str, float]:
     return row
 
 
+def _render_s(page, url: str) -> float:
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    return time.perf_counter() - t0
+
+
+def _browser(base: str, names: dict[int, str], sizes: list[int], repeat: int) -> None:
+    """Full render in a real browser: headless Chromium opens the run page and waits until
+    the page marks every figure drawn (body[data-ready="1"]); skipped without a browser."""
+    chromium = Path("/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("\n# browser render: skipped (playwright is not installed)")
+        return
+    if not chromium.exists():
+        print("\n# browser render: skipped (no /usr/bin/chromium)")
+        return
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=args)
+        try:
+            for n in sizes:
+                fresh, warm = [], []
+                for _ in range(repeat):
+                    # a new profile each time: nothing cached (a first visit)
+                    page = browser.new_page(viewport={"width": 1400, "height": 900})
+                    fresh.append(_render_s(page, f"{base}/runs/{names[n]}"))
+                    page.close()
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                _render_s(page, f"{base}/runs/{names[n]}")  # one visit fills the cache (plotly.js, compiled)
+                for _ in range(repeat):
+                    warm.append(_render_s(page, f"{base}/runs/{names[n]}"))
+                context.close()
+                print(f"\n{n:,} jobs in Chromium until every figure is drawn, median of {repeat}: "
+                      f"first visit {statistics.median(fresh):.3f} s, later visits {statistics.median(warm):.3f} s")
+        finally:
+            browser.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", default="10000,1000000", help="job counts, comma-separated")
@@ -178,6 +222,7 @@ def main() -> None:
                             print(f"  {'figure ' + k:<28} {med[k + '_s']:.3f} s  {med[k + '_kb']:7.1f} kB")
 
             asyncio.run(bench())
+            _browser(base, names, sizes, args.repeat)
         finally:
             server.terminate()
             server.wait(10)

@@ -8,8 +8,10 @@ Element ids and classes here are a contract with the browser tests (docs/dashboa
 from __future__ import annotations
 
 import html
+import json
 import math
 from typing import Any, Iterable
+from urllib.parse import quote
 
 from orbitgrid.dashboard.queries import TITLES
 from orbitgrid.results.report import _fmt
@@ -17,8 +19,14 @@ from orbitgrid.results.report import _fmt
 e = html.escape
 
 
-def _page(title: str, page: str, body: str, extra_attrs: str = "", plotly: bool = False) -> str:
-    script = '<script src="/static/plotly.min.js"></script>\n' if plotly else ""
+def _page(title: str, page: str, body: str, extra_attrs: str = "", plotly: bool = False,
+          prefetch: Iterable[str] = ()) -> str:
+    # plotly.js (4.6 MB) takes the browser a second or more to parse: the data it will draw is
+    # asked for first (app.js's getJSON takes these answers), and plotly is deferred
+    urls = json.dumps(list(prefetch)).replace("</", "<\\/")
+    early = (f"<script>window.PREFETCH = {{}}; for (const u of {urls}) window.PREFETCH[u] = fetch(u);</script>\n"
+             if prefetch else "")
+    script = early + ('<script src="/static/plotly.min.js" defer></script>\n' if plotly else "")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{e(title)} · orbitgrid</title>\n"
@@ -119,7 +127,11 @@ def run_page(name: str, summary: dict[str, Any], run_info: dict[str, Any], figur
         f'<div><h2>Run info</h2><ul class="info">{info}</ul></div></div>\n'
         f"{orbit}\n{figs}\n"
     )
-    return _page(name, "run", body, f' data-run="{n}"', plotly=True)
+    base = f"/api/runs/{quote(name, safe='')}"
+    prefetch = [f"{base}/figures/{quote(k, safe='')}" for k in figures]
+    if orbital:
+        prefetch += ["/api/coastline", f"{base}/orbit?t_h=0"]
+    return _page(name, "run", body, f' data-run="{n}"', plotly=True, prefetch=prefetch)
 
 
 def compare_page(names: list[str], rows: list[tuple[str, list[Any], bool]]) -> str:

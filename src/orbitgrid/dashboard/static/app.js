@@ -4,7 +4,10 @@
 const PLOT_CONFIG = { displaylogo: false, responsive: true };
 
 async function getJSON(url, options) {
-  const r = await fetch(url, options);
+  // a GET the page asked for before plotly.js loaded (pages.py: PREFETCH) is taken once
+  const early = !options && window.PREFETCH ? window.PREFETCH[url] : undefined;
+  if (early) delete window.PREFETCH[url];
+  const r = await (early || fetch(url, options));
   let body = null;
   try { body = await r.json(); } catch (e) { body = { detail: r.statusText }; }
   if (!r.ok) { const err = new Error(body.detail || r.statusText); err.status = r.status; err.body = body; throw err; }
