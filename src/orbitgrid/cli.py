@@ -621,6 +621,25 @@ def route(
 
 
 @app.command()
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="sweep YAML file (docs/sweep.md)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="points at once (default: the CPU count); "
+                                          "1 runs them one after another in this process, without Ray"),
+    address: Optional[str] = typer.Option(None, "--address", help="run on this Ray cluster (e.g. auto, ray://HOST:10001) "
+                                          "instead of a local Ray started for the sweep"),
+    resume: bool = typer.Option(False, "--resume", help="keep the points whose run folder is complete, run the rest"),
+    out_dir: Path = typer.Option(Path("sweeps"), "--out", help="folder that receives the sweep folder"),
+    point_reports: bool = typer.Option(False, "--point-reports/--no-point-reports", help="write report.html in every point's run folder"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check the sweep and list its points; run nothing"),
+) -> None:
+    """Run a scenario at many points (grid, list, random or Latin-hypercube samples, seeds): one run folder each,
+    one table (Parquet, DuckDB) and one report. Exit 4 if some points failed (each is in the table with its error)."""
+    from orbitgrid.sweep.command import sweep_command
+
+    raise typer.Exit(sweep_command(sweep_file, out_dir, workers, address, resume, point_reports, dry_run, err, out))
+
+
+@app.command()
 def policies() -> None:
     """List the scheduling policies a scenario can name."""
     from orbitgrid.policies import registry

@@ -1592,6 +1592,14 @@ def load_scenario(file: str | Path) -> LoadedScenario:
     name = str(path)
     if not isinstance(data, dict):
         raise InputError([Problem(name, 1, "", "a scenario is a mapping of fields (name, simulation, sites, ...)")])
+    return scenario_from_data(data, path, lines, path.read_text(encoding="utf-8"))
+
+
+def scenario_from_data(data: dict, file: Path, lines: LineMap, text: str) -> LoadedScenario:
+    """Validate parsed scenario `data` as if read from `file` (whose lines `lines` maps, and
+    against whose folder relative paths resolve): the checks of `load_scenario`, also used on
+    the changed copies a sweep makes (sweep/apply.py)."""
+    name = str(file)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -1599,7 +1607,7 @@ def load_scenario(file: str | Path) -> LoadedScenario:
         # a misspelt key shows as "unknown field" and "field required": the first explains both
         problems.sort(key=lambda p: (p.message == "field required", p.line or 0))
         raise InputError(problems) from None
-    loaded = LoadedScenario(scenario=scenario, file=path, text=path.read_text(encoding="utf-8"))
+    loaded = LoadedScenario(scenario=scenario, file=Path(file), text=text)
     problems = _reference_problems(loaded, lines)
     if problems:
         problems.sort(key=lambda p: (p.line or 0))

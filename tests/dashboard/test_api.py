@@ -218,6 +218,7 @@ def test_oversized_upload_is_413_and_writes_nothing(client, runs_dir):
 def test_scenarios_to_pick_and_bad_picks(client):
     ids = [s["id"] for s in client.get("/api/scenarios").json()["scenarios"]]
     assert "example:quickstart.yaml" in ids and "runs:quick_a/scenario.yaml" in ids
+    assert not [i for i in ids if i.startswith("example:sweep-")]  # sweep files are not scenarios
     assert "duration_h: 12" in client.get("/api/scenarios/runs:quick_a%2Fscenario.yaml").json()["text"]
     r = client.get("/api/scenarios/runs:..%2F..%2Fetc%2Fpasswd")
     assert r.status_code == 404

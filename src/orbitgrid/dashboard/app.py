@@ -221,7 +221,7 @@ def create_app(runs_dir: Path | str, token: str | None = None, upload_limit_byte
 
     def picks() -> list[dict[str, Any]]:
         out = [{"id": f"example:{p.name}", "label": f"example: {p.name}", "path": p}
-               for p in sorted(EXAMPLES_DIR.glob("*.yaml"))]
+               for p in sorted(EXAMPLES_DIR.glob("*.yaml")) if not p.name.startswith("sweep-")]  # sweeps are not scenarios
         for p in scenario_files(runs_dir):
             rel = p.relative_to(runs_dir).as_posix()
             out.append({"id": f"runs:{rel}", "label": f"runs folder: {rel}", "path": p})
