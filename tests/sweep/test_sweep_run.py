@@ -224,3 +224,25 @@ def test_point_reports_on_request(sweep_file, tmp_path):
     code, _ = run(sweep, tmp_path / "out", point_reports=True)
     (point,) = (tmp_path / "out" / "one" / "points").iterdir()
     assert code == 0 and (point / "report.html").is_file() and (point / "results.duckdb").is_file()
+
+
+def test_an_error_raised_while_ctrl_c_lands_is_the_interruption(monkeypatch, tmp_path):
+    """DuckDB turns a KeyboardInterrupt inside it into its own exception: once Ctrl-C has been
+    seen (runner.INTERRUPTED) such an error stops the sweep instead of failing the point;
+    without Ctrl-C the same error is an ordinary failed point."""
+    import orbitgrid.engine.run as engine_run
+    from orbitgrid.sweep import runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("reading the schema of the object registered as '_incoming' failed: KeyboardInterrupt")
+
+    monkeypatch.setattr(engine_run, "simulate", broken)
+    task = runner.PointTask("p0", 0, {}, 1, None, "k", str(tmp_path), "s")
+    failed = runner.run_point(task)
+    assert not failed.ok and failed.error.startswith("RuntimeError: reading the schema")
+    runner.INTERRUPTED.set()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runner.run_point(task)
+    finally:
+        runner.INTERRUPTED.clear()

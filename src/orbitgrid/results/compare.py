@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from orbitgrid.results.report import _CSS, COLORS, HEIGHT, TEMPLATE, _fmt
+from orbitgrid.results.store import write_file_atomic
 
 # the rows of the comparison, in order: what a scheduling study reads first
 COMPARE_KEYS = (
@@ -72,12 +73,4 @@ def write_comparison(path: pathlib.Path, scenario: str, summaries: dict[str, dic
         + "\n".join(f'<section class="figure">{f}</section>' for f in figures)
         + "\n</body>\n</html>\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        tmp.write_bytes(page.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_file_atomic(path, page.encode("utf-8"))

@@ -91,6 +91,21 @@ def write_run(
     return final
 
 
+def write_file_atomic(path: Path, data: bytes) -> Path:
+    """Write `path` whole or not at all: a hidden `.NAME.partial-PID` beside it, renamed into
+    place (pages and files written next to run folders: comparisons, sweep reports)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def open_run(run_dir: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a finished run; InputError if the folder is not one."""
     db = run_dir / DB_NAME

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -18,12 +20,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from orbitgrid.errors import EXIT_USER_ERROR, InputError
+from orbitgrid.results.store import write_file_atomic
 
 from orbitgrid.sweep.points import Plan, plan_points
 from orbitgrid.sweep.results import (
     FAILED, NOT_RUN, OK, PARQUET_NAME, SWEEP_DB_NAME, is_complete, point_rows, points_table, write_tables,
 )
-from orbitgrid.sweep.runner import Outcome, PointTask, RayStartError, check_reachable, run_here, run_on_ray
+from orbitgrid.sweep.runner import INTERRUPTED, Outcome, PointTask, RayStartError, check_reachable, run_here, run_on_ray
 from orbitgrid.sweep.spec import load_sweep
 
 EXIT_POINTS_FAILED = 4
@@ -100,6 +103,7 @@ def sweep_command(sweep_file: Path, out_dir: Path, workers: int | None, address:
         last_draw[0] = 0.0
         tick()
 
+    restore = _catch_ctrl_c()
     try:
         if tasks:
             bar.start()
@@ -113,6 +117,8 @@ def sweep_command(sweep_file: Path, out_dir: Path, workers: int | None, address:
     except RayStartError as exc:
         print(f"sweep: {exc}", file=_stderr())
         return EXIT_USER_ERROR
+    finally:
+        restore()
     for stale in points_dir.glob(".*.partial-*"):  # a task killed before it could clean up
         shutil.rmtree(stale, ignore_errors=True)
     wall_s = time.perf_counter() - started
@@ -133,6 +139,27 @@ def sweep_command(sweep_file: Path, out_dir: Path, workers: int | None, address:
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_POINTS_FAILED if failures else 0
+
+
+def _catch_ctrl_c():
+    """While points run, Ctrl-C also sets runner.INTERRUPTED (so an exception it causes deep in
+    a library is not taken for a failed point); returns the function that undoes it."""
+    INTERRUPTED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_ctrl_c(signum, frame):
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+        INTERRUPTED.clear()
+
+    return restore
 
 
 def _stderr():
@@ -159,13 +186,7 @@ def _in_use(sweep_dir: Path, plan: Plan) -> bool:
 
 def _copy_sweep_file(src: Path, sweep_dir: Path) -> None:
     """The sweep file as it was run, beside its results (replaced whole)."""
-    tmp = sweep_dir / f".sweep.yaml.partial-{os.getpid()}"
-    try:
-        tmp.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
-        os.replace(tmp, sweep_dir / "sweep.yaml")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file_atomic(sweep_dir / "sweep.yaml", src.read_bytes())
 
 
 def _info(plan: Plan, sweep_dir: Path, mode: str, workers: int, shared_built: int, wall_s: float) -> dict:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import pathlib
 from typing import Any
 
@@ -25,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from orbitgrid.results.report import _CSS, COLORS, HEIGHT, TEMPLATE, _fmt, _sig4
+from orbitgrid.results.store import write_file_atomic
 
 MAX_GROUPS = 10  # a parameter with more distinct values is cut into BINS equal-count bins
 BINS = 5
@@ -226,11 +226,4 @@ def _write_page(path: pathlib.Path, info: dict, counts: dict, figures: dict, fai
         f"<h1>orbitgrid sweep: {name}</h1>\n<table class=\"summary\">\n{rows}\n</table>\n{note}{fail}\n"
         f"{divs}\n{front_rows}\n</body>\n</html>\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        tmp.write_bytes(page.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, page.encode("utf-8"))

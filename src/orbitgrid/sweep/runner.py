@@ -11,6 +11,7 @@ task reads from the object store.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,11 @@ from orbitgrid.errors import InputError
 from orbitgrid.scenario import LoadedScenario
 
 from orbitgrid.sweep.shared import WorldCache, make_world, shared_keys
+
+
+# set by the sweep's Ctrl-C handler (command.py): an error raised while it lands (DuckDB, for
+# one, turns a KeyboardInterrupt into its own exception) is the interruption, not a failed point
+INTERRUPTED = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ def run_point(task: PointTask, world=None, progress=None) -> Outcome:
         write_run(Path(task.points_dir), task.point_id, result.tables, result.summary, task.loaded.text, info,
                   write_report=task.write_report)
     except Exception as exc:  # noqa: BLE001 - any failure of one point is that point's result
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt from None
         return Outcome(task.point_id, False, one_line(exc), time.perf_counter() - started)
     return Outcome(task.point_id, True, None, time.perf_counter() - started)
 
