@@ -515,17 +515,24 @@ def _orbital_capacity_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         SELECT site, list(t ORDER BY t), list(usable ORDER BY t), list(busy ORDER BY t) FROM b GROUP BY site ORDER BY site
         """
     ).fetchall()
-    fig = go.Figure()
-    for i, (site, t, usable, busy) in enumerate(rows):
-        color = COLORS[i % len(COLORS)]
-        for label, y, dash in (("usable", usable, "solid"), ("allocated", busy, "dot")):
-            x, yy = _steps(t, y, t_end)
-            fig.add_trace(go.Scatter(x=x, y=yy, name=f"{site} {label}", mode="lines", legendgroup=str(site),
-                                     line=dict(shape="hv", color=color, dash=dash)))
+    fig = _solid_and_dotted(rows, ("usable", "allocated"), t_end)
     if not rows:
         _no_data(fig, "no orbital pools recorded")
     _layout(fig, "Usable and allocated GPUs per constellation" + note, "Time (h)", "GPUs (count)")
     fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _solid_and_dotted(rows: list[tuple], labels: tuple[str, str], t_end: float | None) -> go.Figure:
+    """Two step lines per group from rows (group, times, first series, second series): the
+    first solid, the second dotted, one colour and one legend group a group."""
+    fig = go.Figure()
+    for i, (group, t, first, second) in enumerate(rows):
+        color = COLORS[i % len(COLORS)]
+        for label, y, dash in ((labels[0], first, "solid"), (labels[1], second, "dot")):
+            x, yy = _steps(t, y, t_end)
+            fig.add_trace(go.Scatter(x=x, y=yy, name=f"{group} {label}", mode="lines", legendgroup=str(group),
+                                     line=dict(shape="hv", color=color, dash=dash)))
     return fig
 
 
@@ -542,13 +549,7 @@ def battery_figure(con: duckdb.DuckDBPyConnection) -> go.Figure:
         FROM b GROUP BY constellation ORDER BY constellation
         """
     ).fetchall()
-    fig = go.Figure()
-    for i, (name, t, mean, low) in enumerate(rows):
-        color = COLORS[i % len(COLORS)]
-        for label, y, dash in (("mean", mean, "solid"), ("lowest satellite", low, "dot")):
-            x, yy = _steps(t, y, t_end)
-            fig.add_trace(go.Scatter(x=x, y=yy, name=f"{name} {label}", mode="lines", legendgroup=str(name),
-                                     line=dict(shape="hv", color=color, dash=dash)))
+    fig = _solid_and_dotted(rows, ("mean", "lowest satellite"), t_end)
     if not rows:
         _no_data(fig, "no constellation batteries recorded")
     _layout(fig, "Battery state of charge per constellation" + note, "Time (h)", "State of charge (% of capacity)")
