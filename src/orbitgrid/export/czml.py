@@ -39,6 +39,7 @@ from orbitgrid.physics import orbits, sun
 from orbitgrid.results.store import SCENARIO_NAME, open_run
 from orbitgrid.scenario import Scenario, load_scenario
 from orbitgrid.yaml_lines import format_path, load_yaml_with_lines
+from orbitgrid.world.orbital import orbital_horizon_s
 
 DEFAULT_STEP_S = 60.0
 # Lagrange degree 5 spans six samples. Midway between samples at 550 km its error is
@@ -64,12 +65,6 @@ class RunFleet:
     base_dirs: tuple[Path, ...]  # where relative paths (TLE files) are looked for, in order
     start: np.datetime64  # seconds, UTC
     horizon_s: float
-
-
-def run_horizon_s(scenario: Scenario) -> float:
-    """The time the run's orbital tables cover (world/orbital.py): the horizon, or the drain limit."""
-    sim = scenario.simulation
-    return (sim.duration_h + (sim.drain_limit_h if sim.drain and sim.drain_limit_h else 0.0)) * 3600.0
 
 
 def _original_dir(run_dir: Path) -> Path | None:
@@ -117,7 +112,7 @@ def load_run_fleet(run_dir: Path) -> RunFleet:
                                       f"TLE file {con.tle.file!r} not found beside the run or its scenario",
                                       "copy the TLE file into the run folder")])
     start = np.datetime64(scenario.simulation.start, "s")
-    return RunFleet(scenario, path, base_dirs, start, run_horizon_s(scenario))
+    return RunFleet(scenario, path, base_dirs, start, orbital_horizon_s(scenario.simulation))
 
 
 def sample_times_s(horizon_s: float, step_s: float) -> np.ndarray:

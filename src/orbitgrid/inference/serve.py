@@ -474,25 +474,19 @@ def _orbital_holds(con, counts: np.ndarray, edges: np.ndarray, gpus_per_replica:
     """(pool, start, end, GPUs) for the replicas on one constellation's first shell, interval
     by interval (`counts[i]` replicas between `edges[i]` and `edges[i + 1]`): the replica
     satellites as the routing picks them (the serving ones spread evenly over the most the
-    shell ever holds), pooled as world/satellites.py pools them."""
-    from orbitgrid.catalog.constellations import load_constellation_presets
-    from orbitgrid.physics import orbits
+    shell ever holds), in the pools world/satellites.py puts them in."""
+    from pathlib import Path
 
-    sh = con.shell if con.shell is not None else load_constellation_presets()[con.preset].shells[0]
-    w = orbits.walker_shell(sh.planes, sh.sats_per_plane, sh.phasing, 0.0, sh.altitude_km, 0.0)  # indices only
-    most = network_rtt.replica_satellites(w.n_sat, min(int(counts.max()), w.n_sat))
-    per = con.pool_per or "plane"
+    from orbitgrid.world.satellites import satellite_sets
+
+    sats = satellite_sets(con, 0.0, Path("."))[0]  # the first shell; its pools do not depend on the epoch
+    most = network_rtt.replica_satellites(sats.n_sat, min(int(counts.max()), sats.n_sat))
     rows = []
     for i, c in enumerate(counts.tolist()):
         if c <= 0 or edges[i + 1] <= edges[i]:
             continue
-        sats = most[network_rtt.replica_satellites(most.size, min(c, most.size))]
-        if per == "plane":
-            labels = [f"{con.name}/s0p{p}" for p in w.plane[sats].tolist()]
-        elif per == "satellite":
-            labels = [f"{con.name}/s0p{p}n{n}" for p, n in zip(w.plane[sats].tolist(), w.slot[sats].tolist())]
-        else:
-            labels = [f"{con.name}/s0"] * sats.size
+        on = most[network_rtt.replica_satellites(most.size, min(c, most.size))]
+        labels = [sats.group_labels[g] for g in sats.group[on].tolist()]
         pools, n = np.unique(np.array([pool_idx[name] for name in labels], dtype=np.int64), return_counts=True)
         rows += [(int(k), float(edges[i]), float(edges[i + 1]), int(m) * gpus_per_replica) for k, m in zip(pools, n)]
     return rows

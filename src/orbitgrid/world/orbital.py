@@ -370,6 +370,11 @@ def design_for(con, acc) -> SatelliteDesign:
     )
 
 
+def orbital_horizon_s(sim) -> float:
+    """The time the orbital tables cover: the run's horizon, or its drain limit beyond it."""
+    return (sim.duration_h + (sim.drain_limit_h if sim.drain and sim.drain_limit_h else 0.0)) * 3600.0
+
+
 def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool: int, base_dir: Path | None = None,
                         seed: int | None = None) -> dict:
     """Pools of every constellation, their capacity and speed tables on the tick grid, and
@@ -379,7 +384,7 @@ def build_orbital_pools(scenario: Scenario, table, ref_tflops: float, first_pool
     sim = scenario.simulation
     seed = sim.seed if seed is None else seed
     # the table covers the run to its last possible moment: the horizon, or the drain limit
-    horizon_s = (sim.duration_h + (sim.drain_limit_h if sim.drain and sim.drain_limit_h else 0.0)) * 3600.0
+    horizon_s = orbital_horizon_s(sim)
     times_s = np.arange(0.0, horizon_s, sim.tick_s)
     jd0 = float(orbits.julian_date(np.datetime64(sim.start, "s")))
     out = {"pools": [], "pool_ids": [], "times_s": times_s, "battery_min_soc": None, "counts": {}, "notes": {},
