@@ -11,7 +11,6 @@ circle 90 degrees from the sub-solar point (no refraction, spherical Earth).
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ import numpy as np
 
 from orbitgrid.errors import InputError, Problem
 from orbitgrid.physics import orbits, sun
-from orbitgrid.results.store import SCENARIO_NAME, open_run
 
 TRACK_STEP_S = 60.0  # ground-track sampling
 TRACKS_PER_SET = 3  # ground tracks drawn per satellite set (evenly spread satellites)
@@ -44,42 +42,22 @@ _cache: dict[Path, Fleet] = {}
 _lock = threading.Lock()
 
 
-def _scenario_for(run_dir: Path):
-    """The run's scenario, loaded from its original file when that still holds the same text
-    (so relative TLE paths resolve), else from the copy in the run folder."""
-    from orbitgrid.scenario import load_scenario
-
-    copy = run_dir / SCENARIO_NAME
-    text = copy.read_text(encoding="utf-8")
-    con = open_run(run_dir)
-    try:
-        info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
-    finally:
-        con.close()
-    original = info.get("scenario_file")
-    if original is not None:
-        path = Path(json.loads(original))
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            return load_scenario(path).scenario, path.parent
-    return load_scenario(copy).scenario, run_dir
-
-
 def fleet_of(run_dir: Path) -> Fleet | None:
     """The run's satellites (cached per run folder), or None when it has no constellation."""
+    from orbitgrid.results.run_scenario import files_dir, read_run_scenario
     from orbitgrid.world.satellites import satellite_sets
 
     key = run_dir.resolve()
     with _lock:
         if key in _cache:
             return _cache[key]
-    sc, base_dir = _scenario_for(run_dir)
+    back = read_run_scenario(run_dir)
+    sc = back.scenario
     if not sc.constellations:
         return None
     start = np.datetime64(sc.simulation.start, "s")
     jd0 = float(orbits.julian_date(start))
-    sets = [(c.name, s) for c in sc.constellations for s in satellite_sets(c, jd0, base_dir)]
+    sets = [(c.name, s) for c in sc.constellations for s in satellite_sets(c, jd0, files_dir(c, back.base_dirs))]
     fleet = Fleet(jd0, start, float(sc.simulation.duration_h), float(sc.simulation.tick_s) / 3600.0, sets)
     with _lock:
         _cache[key] = fleet

@@ -31,14 +31,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 
 from orbitgrid.errors import InputError, Problem
 from orbitgrid.physics import orbits, sun
-from orbitgrid.results.store import SCENARIO_NAME, open_run
-from orbitgrid.scenario import Scenario, load_scenario
-from orbitgrid.yaml_lines import format_path, load_yaml_with_lines
+from orbitgrid.results.run_scenario import files_dir, read_run_scenario
+from orbitgrid.scenario import Scenario
+from orbitgrid.yaml_lines import format_path
 from orbitgrid.world.orbital import orbital_horizon_s
 
 DEFAULT_STEP_S = 60.0
@@ -67,43 +66,15 @@ class RunFleet:
     horizon_s: float
 
 
-def _original_dir(run_dir: Path) -> Path | None:
-    """The folder of the scenario file the run was started from (run_info), if it is still there."""
-    con = open_run(run_dir)
-    try:
-        row = con.execute("SELECT value FROM run_info WHERE key = 'scenario_file'").fetchone()
-    except duckdb.Error:  # no run_info table: relative files then resolve in the run folder
-        row = None
-    finally:
-        con.close()
-    if row is None:
-        return None
-    parent = Path(json.loads(row[0])).parent
-    return parent if parent.is_dir() else None
-
-
 def load_run_fleet(run_dir: Path) -> RunFleet:
-    """The run's scenario read back with the scenario loader; InputError (one line) when
+    """The run's scenario read back (results/run_scenario.py); InputError (one line) when
     `run_dir` is not a complete run folder or its run has no orbital fleet."""
-    run_dir = Path(run_dir)
-    original = _original_dir(run_dir)  # open_run raises the not-a-run-folder errors
-    path = run_dir / SCENARIO_NAME
-    if not path.is_file():
-        raise InputError([Problem(str(run_dir), None, "", f"not a complete run folder (no {SCENARIO_NAME})")])
-    try:
-        scenario = load_scenario(path).scenario
-    except InputError as exc:
-        # files the run read beside its scenario (jobs, prices, TLEs) are not copied into the
-        # run folder: their absence here says nothing about the scenario, which the run checked
-        if not all(p.message.startswith("file not found") for p in exc.problems):
-            raise
-        scenario = Scenario.model_validate(load_yaml_with_lines(path)[0])
-    _, lines = load_yaml_with_lines(path)
+    back = read_run_scenario(Path(run_dir))
+    scenario, path, lines, base_dirs = back.scenario, back.path, back.lines, back.base_dirs
     if not scenario.constellations:
         raise InputError([Problem(str(path), lines.line_of(("sites",)), "constellations",
                                   "this run has no orbital fleet: nothing to export to CZML",
                                   "CZML export needs a run of a scenario with `constellations`")])
-    base_dirs = tuple(d for d in (original, run_dir) if d is not None)
     for k, con in enumerate(scenario.constellations):
         if con.tle is not None and not Path(con.tle.file).is_absolute() and \
                 not any((d / con.tle.file).is_file() for d in base_dirs):
@@ -194,7 +165,7 @@ def satellite_packets(fleet: RunFleet, t_s: np.ndarray, step_s: float) -> Iterat
     r_sun = sun.sun_position_eci_km(jd)  # (T, 3), shared by every block
     block = max(1, BLOCK_ELEMENTS // t_s.size)
     for con in fleet.scenario.constellations:
-        base = next((d for d in fleet.base_dirs if con.tle is None or (d / con.tle.file).is_file()), Path("."))
+        base = files_dir(con, fleet.base_dirs)
         for k, sats in enumerate(satellite_sets(con, jd0, base)):
             period_s = orbits.orbital_period_s(sats.altitude_km)
             for lo in range(0, sats.n_sat, block):
