@@ -39,3 +39,24 @@ def alloc_rows(result, job: int) -> list[tuple]:
     """One job's allocation rows as (start_h, end_h, ended_by), in time order."""
     rows = [a for a in result.tables["allocations"].to_pylist() if a["job_id"] == job]
     return [(a["start_h"], a["end_h"], a["ended_by"]) for a in sorted(rows, key=lambda a: a["start_h"])]
+
+
+# a small compute satellite (4 H100) as the block of a constellation's `satellite:` key
+# (the browser tests' and the CZML tests' tiny orbital runs)
+SATELLITE = """
+      gpu: H100
+      gpus: 4
+      bus_power_w: 500
+      array_area_m2: 30
+      cell_efficiency: 0.3
+      battery_wh: 10000
+      depth_of_discharge: 0.8
+      charge_efficiency: 0.95
+      discharge_efficiency: 0.95
+      max_charge_w: 8000
+      max_discharge_w: 8000
+      radiator_area_m2: 20
+      radiator_sides: 2
+      emissivity: 0.9
+      absorptivity: 0.2
+      max_radiator_temperature_k: 330"""

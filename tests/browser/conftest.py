@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lab import SATELLITE  # tests/lab.py
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -48,23 +50,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"browser tests: {reason}"))
 
 
-SATELLITE = """
-      gpu: H100
-      gpus: 4
-      bus_power_w: 500
-      array_area_m2: 30
-      cell_efficiency: 0.3
-      battery_wh: 10000
-      depth_of_discharge: 0.8
-      charge_efficiency: 0.95
-      discharge_efficiency: 0.95
-      max_charge_w: 8000
-      max_discharge_w: 8000
-      radiator_area_m2: 20
-      radiator_sides: 2
-      emissivity: 0.9
-      absorptivity: 0.2
-      max_radiator_temperature_k: 330"""
 
 # two tiny scenarios: a ground site alone, and a site with a 53° shell (the orbit map and globe)
 GROUND = """

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from lab import SATELLITE  # tests/lab.py
+
 from orbitgrid.cli import app
 from orbitgrid.engine.run import simulate
 from orbitgrid.errors import EXIT_USER_ERROR, InputError
@@ -23,23 +25,6 @@ from orbitgrid.results.store import write_run
 from orbitgrid.scenario import load_scenario
 
 START = "2026-05-01T00:00:00"
-SATELLITE = """
-      gpu: H100
-      gpus: 4
-      bus_power_w: 500
-      array_area_m2: 30
-      cell_efficiency: 0.3
-      battery_wh: 10000
-      depth_of_discharge: 0.8
-      charge_efficiency: 0.95
-      discharge_efficiency: 0.95
-      max_charge_w: 8000
-      max_discharge_w: 8000
-      radiator_area_m2: 20
-      radiator_sides: 2
-      emissivity: 0.9
-      absorptivity: 0.2
-      max_radiator_temperature_k: 330"""
 ORBITAL = f"""
 name: tiny-orbit
 simulation: {{duration_h: 3, start: "{START}", tick_s: 300, seed: 1}}
